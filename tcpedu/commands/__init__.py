@@ -1,0 +1,1 @@
+"""Subcommands of the ``tcpedu`` command, one module each (see :mod:`tcpedu.cli`)."""

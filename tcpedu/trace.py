@@ -1,0 +1,220 @@
+"""The record of what happened: the one data model every view, export and exercise reads.
+
+A :class:`Trace` holds the hosts of a conversation and a time-ordered list of records: segments
+sent (by an endpoint, an attacker, or seen in a capture), dropped or delivered by the network, state
+changes, timers, application calls and snapshots of each endpoint's variables. Simulations
+(:mod:`tcpedu.network`) and real captures (:mod:`tcpedu.analysis`) both produce one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .segment import Segment
+from .states import State
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A participant: its role name (``"client"``, ``"server"``, ``"attacker"``), IP and port."""
+
+    name: str
+    ip: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        """``ip:port`` (``[ip]:port`` for IPv6), as in the JSON Lines schema."""
+        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSent:
+    """A segment put on the wire by ``src`` for ``dst`` (or seen there, in a capture).
+
+    ``id`` is unique in the trace and joins this record to its :class:`SegmentDropped` or
+    :class:`SegmentDelivered`. ``note`` says why it was sent when that is worth telling
+    (``"retransmission"``, ``"injected"``, ``"zero-window probe"``...); ``tags`` are
+    Wireshark-style analysis tags (``"dup-ack"``...); ``frame`` is the capture's frame number.
+    """
+
+    time: float
+    id: int
+    src: str
+    dst: str
+    segment: Segment
+    note: str = ""
+    tags: tuple[str, ...] = ()
+    frame: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentDropped:
+    """The network lost segment ``id`` (``reason`` says which rule or probability did it)."""
+
+    time: float
+    id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentDelivered:
+    """Segment ``id`` reached its destination endpoint."""
+
+    time: float
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """``node`` moved from ``old`` to ``new`` along a transition-table edge."""
+
+    time: float
+    node: str
+    old: State
+    new: State
+    trigger: str = ""
+    rfc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimerEvent:
+    """A timer of ``node`` was ``"armed"``, ``"cancelled"`` or ``"fired"``."""
+
+    time: float
+    node: str
+    timer: str
+    action: str
+    deadline: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AppEvent:
+    """An application call or notification at ``node``: connect, send, data received, close..."""
+
+    time: float
+    node: str
+    action: str
+    detail: str = ""
+    data: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """``node``'s connection variables (RFC 9293 §3.3.1 names) after something changed them.
+
+    ``ooo`` lists out-of-order byte ranges held in the receive buffer as ``(start, end)`` sequence
+    numbers, end exclusive.
+    """
+
+    time: float
+    node: str
+    state: State
+    iss: int
+    irs: int | None
+    snd_una: int
+    snd_nxt: int
+    snd_wnd: int
+    rcv_nxt: int | None
+    rcv_wnd: int
+    cwnd: int
+    ssthresh: int
+    srtt: float | None
+    rto: float
+    ooo: tuple[tuple[int, int], ...] = ()
+    bytes_delivered: int = 0
+
+
+Record = Union[SegmentSent, SegmentDropped, SegmentDelivered, StateChanged, TimerEvent, AppEvent,
+               Snapshot]
+
+
+@dataclass
+class Trace:
+    """Hosts plus time-ordered records, with queries and exports.
+
+    Build one with :meth:`add` (records must come in time order). ``meta`` carries the scenario
+    name, its parameters and a description, or the capture file and stream number.
+    """
+
+    hosts: dict[str, Host]
+    records: list[Record] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        """Append a record (no earlier than the last one)."""
+        self.records.append(record)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    # -- queries ---------------------------------------------------------------------------
+    def of_type(self, kind: type) -> list:
+        """Every record of one type, in order."""
+        return [r for r in self.records if isinstance(r, kind)]
+
+    def segments(self, src: str | None = None) -> list[SegmentSent]:
+        """Segments put on the wire, optionally only those sent by ``src``."""
+        return [r for r in self.records
+                if isinstance(r, SegmentSent) and (src is None or r.src == src)]
+
+    def fate(self, segment_id: int) -> str:
+        """``"delivered"``, ``"dropped"``, ``"in flight"`` (never resolved) or ``"captured"``."""
+        for r in self.records:
+            if isinstance(r, SegmentDropped) and r.id == segment_id:
+                return "dropped"
+            if isinstance(r, SegmentDelivered) and r.id == segment_id:
+                return "delivered"
+        sent = next((r for r in self.records
+                     if isinstance(r, SegmentSent) and r.id == segment_id), None)
+        if sent is None:
+            raise KeyError(segment_id)
+        return "captured" if sent.frame is not None else "in flight"
+
+    def state_changes(self, node: str | None = None) -> list[StateChanged]:
+        """State changes, optionally of one node."""
+        return [r for r in self.records
+                if isinstance(r, StateChanged) and (node is None or r.node == node)]
+
+    def states(self, node: str) -> list[State]:
+        """The states ``node`` went through, starting with the first one it left."""
+        changes = self.state_changes(node)
+        return ([changes[0].old] + [c.new for c in changes]) if changes else []
+
+    def final_state(self, node: str) -> State:
+        """``node``'s state at the end of the trace (CLOSED if it never changed)."""
+        changes = self.state_changes(node)
+        return changes[-1].new if changes else State.CLOSED
+
+    def state_at(self, node: str, time: float) -> State:
+        """``node``'s state just after ``time``."""
+        state = State.CLOSED
+        for c in self.state_changes(node):
+            if c.time > time:
+                break
+            state = c.new
+        return state
+
+    def app_data(self, node: str) -> bytes:
+        """All bytes delivered to ``node``'s application, in order."""
+        return b"".join(r.data for r in self.records
+                        if isinstance(r, AppEvent) and r.node == node and r.action == "received")
+
+    def snapshots(self, node: str) -> list[Snapshot]:
+        """``node``'s variable snapshots in order."""
+        return [r for r in self.records if isinstance(r, Snapshot) and r.node == node]
+
+    @property
+    def duration(self) -> float:
+        """Time from the first record to the last."""
+        return self.records[-1].time - self.records[0].time if self.records else 0.0
+
+    def __repr__(self) -> str:
+        name = self.meta.get("scenario") or self.meta.get("capture") or "trace"
+        return (f"<Trace {name}: {len(self.segments())} segments, {len(self.records)} records, "
+                f"{self.duration:.3f} s, hosts {', '.join(self.hosts)}>")
