@@ -1,0 +1,27 @@
+"""``tcpedu course DIR``: copy the course notebooks and their data into a folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..course import copy_course
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``course`` subcommand."""
+    parser = subparsers.add_parser(
+        "course", help="copy the course notebooks (and their data) into DIR",
+        description="Copy the eleven course notebooks and notebooks/data into DIR, then open them "
+                    "with: jupyter lab DIR/00-start-here.ipynb")
+    parser.add_argument("dir", metavar="DIR", help="folder to create or fill")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace notebooks that already exist in DIR")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Copy the course and say where it went."""
+    written = copy_course(args.dir, overwrite=args.overwrite)
+    print(f"copied {len(written)} notebooks to {args.dir}; start with: "
+          f"jupyter lab {args.dir}/{written[0].name}")
+    return 0
