@@ -18,10 +18,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import struct
-from collections.abc import Iterable, Iterator  # noqa: F401
-from dataclasses import dataclass, field  # noqa: F401
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, TYPE_CHECKING, Any, NamedTuple  # noqa: F401
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import CaptureError
 from .segment import internet_checksum
@@ -114,3 +114,390 @@ def write_pcap(target: PathOrFile, packets: Iterable[tuple[float, str, str, Segm
         if own:
             out.close()
     return count
+
+
+# ----------------------------------------------------------------------------------------------
+# Reader
+# ----------------------------------------------------------------------------------------------
+
+#: One TCP segment found in a capture: ``(frame, time, src, dst, tcp, payload_len)``.
+#: ``src``/``dst`` are packed addresses (4 or 16 bytes, see :func:`ip_text`); ``tcp`` is the TCP
+#: header and the captured payload; ``payload_len`` is the payload length the IP header announces
+#: (what Wireshark calls ``tcp.len``; it exceeds the captured payload when the snaplen cut it).
+TcpPacket = tuple[int, float, bytes, bytes, bytes, int]
+
+_CHUNK = 1 << 20
+_MAX_RECORD = 1 << 26          # a record longer than 64 MiB means the file is damaged
+_ETH_VLAN = frozenset((0x8100, 0x88A8, 0x9100))
+_IPV6_EXTENSIONS = frozenset((0, 43, 60, 135, 139, 140))   # walked as (next, len*8+8)
+_U16 = struct.Struct("!H").unpack_from
+
+
+@dataclass
+class CaptureStats:
+    """What a reader saw: frames, TCP segments found, and why the rest were skipped."""
+
+    frames: int = 0
+    tcp: int = 0
+    not_tcp: int = 0
+    fragments: int = 0
+    malformed: int = 0
+    unknown_link: int = 0
+    truncated_file: bool = False
+    damage: str = ""
+
+    @property
+    def skipped(self) -> int:
+        """Frames that held no analysable TCP segment."""
+        return self.frames - self.tcp
+
+
+@lru_cache(maxsize=65536)
+def ip_text(packed: bytes) -> str:
+    """Text form of a packed IPv4/IPv6 address (cached: captures repeat a few addresses)."""
+    return str(ipaddress.ip_address(packed))
+
+
+def _ip_tcp(buf: bytes, off: int, end: int, version: int) -> tuple[Any, ...] | int:
+    """Find the TCP segment in an IP packet at ``buf[off:end]``.
+
+    Returns ``(src, dst, tcp_start, tcp_end, payload_len)`` or a reason code: 0 not TCP,
+    1 a later fragment, 2 malformed.
+    """
+    if version == 4:
+        if end - off < 20:
+            return 2
+        vihl = buf[off]
+        ihl = (vihl & 15) * 4
+        if vihl >> 4 != 4 or ihl < 20 or off + ihl > end:
+            return 2
+        if buf[off + 9] != 6:
+            return 0
+        if _U16(buf, off + 6)[0] & 0x1FFF:
+            return 1
+        total = _U16(buf, off + 2)[0]
+        if total < ihl:
+            if total != 0:           # 0: TSO/GSO offload, the length was left to the NIC
+                return 2
+            total = end - off
+        seg_len = total - ihl
+        start = off + ihl
+        return (buf[off + 12:off + 16], buf[off + 16:off + 20], start,
+                min(end, start + seg_len), seg_len)
+    if end - off < 40 or buf[off] >> 4 != 6:
+        return 2
+    nxt = buf[off + 6]
+    plen = _U16(buf, off + 4)[0] or (end - off - 40)   # 0: jumbogram or offload
+    src, dst = buf[off + 8:off + 24], buf[off + 24:off + 40]
+    pos = off + 40
+    limit = pos + plen
+    for _ in range(16):
+        if nxt == 6:
+            seg_len = limit - pos
+            if seg_len < 0:
+                return 2
+            return src, dst, pos, min(end, limit), seg_len
+        if nxt in _IPV6_EXTENSIONS or nxt == 51:
+            if pos + 2 > end:
+                return 2
+            size = (buf[pos + 1] + 2) * 4 if nxt == 51 else buf[pos + 1] * 8 + 8
+            nxt = buf[pos]
+            pos += size
+        elif nxt == 44:                       # fragment header
+            if pos + 8 > end:
+                return 2
+            if _U16(buf, pos + 2)[0] & 0xFFF8:
+                return 1
+            nxt = buf[pos]
+            pos += 8
+        else:
+            return 0
+    return 2
+
+
+def _link_ip(buf: bytes, off: int, end: int, linktype: int) -> tuple[int, int] | int:
+    """Skip the link-layer header: ``(ip_offset, ip_version)`` or 0 (not IP) / 2 (malformed)."""
+    if linktype == LINKTYPE_ETHERNET:
+        pos, ethertype_at = off + 14, off + 12
+    elif linktype == LINKTYPE_LINUX_SLL:
+        pos, ethertype_at = off + 16, off + 14
+    elif linktype == LINKTYPE_LINUX_SLL2:
+        pos, ethertype_at = off + 20, off
+    else:
+        header = _RAW_LINK_HEADER.get(linktype)
+        if header is None:
+            return 3
+        pos = off + header
+        if pos >= end:
+            return 2
+        version = buf[pos] >> 4
+        return (pos, version) if version in (4, 6) else 0
+    if pos > end:
+        return 2
+    ethertype = _U16(buf, ethertype_at)[0]
+    for _ in range(4):
+        if ethertype not in _ETH_VLAN:
+            break
+        if pos + 4 > end:
+            return 2
+        ethertype = _U16(buf, pos + 2)[0]
+        pos += 4
+    if ethertype == 0x0800:
+        return pos, 4
+    if ethertype == 0x86DD:
+        return pos, 6
+    return 0
+
+
+# link type -> bytes before the IP header, for link types whose IP version is read from the packet
+_RAW_LINK_HEADER = {0: 4, 108: 4, 101: 0, 12: 0, 14: 0, 228: 0, 229: 0}
+
+#: Link types the reader understands.
+SUPPORTED_LINKTYPES = frozenset({LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+                                 *_RAW_LINK_HEADER})
+
+
+class CaptureReader:
+    """Stream the TCP segments of a pcap or pcapng file, in bounded memory.
+
+    Iterate to get :data:`TcpPacket` tuples; :attr:`stats` counts every frame (TCP or skipped).
+    ``path`` may be a path or a binary file object. Raises :class:`CaptureError` only when the
+    file is not a capture at all (wrong magic, header cut short); damage further in is counted
+    in ``stats.damage`` and ends the iteration.
+    """
+
+    def __init__(self, path: PathOrFile) -> None:
+        self.name = os.path.basename(str(getattr(path, "name", path)))
+        self._path = path
+        self.stats = CaptureStats()
+        self.format = ""
+        self.linktypes: list[int] = []
+        self._file: Any = None
+        self._open()
+
+    def _open(self) -> None:
+        if hasattr(self._path, "read"):
+            self._file = self._path
+        else:
+            try:
+                self._file = open(self._path, "rb")  # noqa: SIM115
+            except OSError as exc:
+                raise CaptureError(f"{self.name}: cannot open ({exc.strerror})") from None
+        head = self._file.read(4)
+        if len(head) < 4:
+            self.close()
+            raise CaptureError(f"{self.name}: not a pcap or pcapng file "
+                               f"({'empty' if not head else 'only ' + str(len(head)) + ' bytes'})")
+        magic_le = int.from_bytes(head, "little")
+        if magic_le == _PCAPNG_SHB:
+            self.format = "pcapng"
+        elif magic_le in (_PCAP_MAGIC_US, _PCAP_MAGIC_NS) or int.from_bytes(head, "big") in (
+                _PCAP_MAGIC_US, _PCAP_MAGIC_NS):
+            self.format = "pcap"
+        else:
+            self.close()
+            raise CaptureError(f"{self.name}: not a pcap or pcapng file (magic 0x{head.hex()})")
+        self._head = head
+
+    def close(self) -> None:
+        """Close the file if the reader opened it."""
+        if self._file is not None and not hasattr(self._path, "read"):
+            self._file.close()
+        self._file = None
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[TcpPacket]:
+        if self._file is None:
+            raise CaptureError(f"{self.name}: the reader was closed")
+        try:
+            if self.format == "pcap":
+                yield from self._tcp(self._pcap_frames())
+            else:
+                yield from self._tcp(self._pcapng_frames())
+        finally:
+            self.close()
+
+    # -- frames ------------------------------------------------------------------------------
+    def _chunks(self, first: bytes) -> Iterator[bytes]:
+        yield first
+        while True:
+            data = self._file.read(_CHUNK)
+            if not data:
+                return
+            yield data
+
+    def _pcap_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
+        """Yield ``(time, linktype, buf, start, end)`` for each record of a pcap file."""
+        rest = self._file.read(20)
+        header = self._head + rest
+        if len(header) < 24:
+            raise CaptureError(f"{self.name}: pcap file header cut short ({len(header)} of 24 bytes)")
+        magic = int.from_bytes(header[:4], "little")
+        order = "<" if magic in (_PCAP_MAGIC_US, _PCAP_MAGIC_NS) else ">"
+        magic = int.from_bytes(header[:4], "little" if order == "<" else "big")
+        scale = 1e-9 if magic == _PCAP_MAGIC_NS else 1e-6
+        linktype = struct.unpack_from(order + "I", header, 20)[0] & 0x0FFFFFFF
+        self.linktypes = [linktype]
+        rec = struct.Struct(order + "IIII").unpack_from
+        buf = b""
+        pos = 0
+        eof = False
+        while True:
+            if len(buf) - pos < 16 or len(buf) - pos < 16 + rec(buf, pos)[2]:
+                if eof:
+                    if len(buf) > pos:
+                        self.stats.truncated_file = True
+                        self.stats.damage = "last record cut short"
+                        self.stats.frames += 1
+                        self.stats.malformed += 1
+                    return
+                data = self._file.read(_CHUNK)
+                if not data:
+                    eof = True
+                buf = buf[pos:] + data
+                pos = 0
+                if len(buf) >= 16 and rec(buf, 0)[2] > _MAX_RECORD:
+                    self.stats.damage = f"record length {rec(buf, 0)[2]} is impossible"
+                    self.stats.frames += 1
+                    self.stats.malformed += 1
+                    return
+                continue
+            sec, frac, caplen, _wirelen = rec(buf, pos)
+            start = pos + 16
+            pos = start + caplen
+            yield sec + frac * scale, linktype, buf, start, pos
+
+    def _pcapng_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
+        """Yield ``(time, linktype, buf, start, end)`` for each packet block of a pcapng file."""
+        buf = self._head
+        pos = 0
+        eof = False
+        order = "<"
+        interfaces: list[tuple[int, float, float]] = []   # (linktype, seconds per tick, offset)
+        last_time = 0.0
+        while True:
+            avail = len(buf) - pos
+            need = 12
+            if avail >= 12:
+                if buf[pos:pos + 4] == b"\x0a\x0d\x0d\x0a" and avail >= 12:
+                    order = "<" if buf[pos + 8:pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+                need = struct.unpack_from(order + "I", buf, pos + 4)[0]
+                if need < 12 or need > _MAX_RECORD:
+                    self.stats.damage = f"block length {need} is impossible"
+                    return
+            if avail < need:
+                if eof:
+                    if avail:
+                        self.stats.truncated_file = True
+                        self.stats.damage = "last block cut short"
+                    return
+                data = self._file.read(_CHUNK)
+                if not data:
+                    eof = True
+                buf = buf[pos:] + data
+                pos = 0
+                continue
+            btype = struct.unpack_from(order + "I", buf, pos)[0]
+            body, end = pos + 8, pos + need - 4
+            pos += need
+            if btype == 6 or btype == 2:                      # EPB, obsolete PB
+                if end - body < 20:
+                    self.stats.frames += 1
+                    self.stats.malformed += 1
+                    continue
+                if btype == 6:
+                    iface, hi, lo, caplen = struct.unpack_from(order + "IIII", buf, body)
+                else:
+                    iface, _drops, hi, lo, caplen = struct.unpack_from(order + "HHIII", buf, body)
+                start = body + 20
+                if iface >= len(interfaces) or start + caplen > end:
+                    self.stats.frames += 1
+                    self.stats.malformed += 1
+                    continue
+                linktype, tick, offset = interfaces[iface]
+                last_time = ((hi << 32) | lo) * tick + offset
+                yield last_time, linktype, buf, start, start + caplen
+            elif btype == 3:                                   # SPB
+                if not interfaces or end - body < 4:
+                    self.stats.frames += 1
+                    self.stats.malformed += 1
+                    continue
+                wirelen = struct.unpack_from(order + "I", buf, body)[0]
+                start = body + 4
+                yield last_time, interfaces[0][0], buf, start, min(end, start + wirelen)
+            elif btype == 1:                                   # IDB
+                if end - body < 8:
+                    self.stats.damage = "interface description block cut short"
+                    return
+                linktype = struct.unpack_from(order + "H", buf, body)[0]
+                tick, offset = self._idb_options(buf, body + 8, end, order)
+                interfaces.append((linktype, tick, offset))
+                self.linktypes.append(linktype)
+            elif btype == _PCAPNG_SHB:
+                interfaces = []
+            # every other block type is skipped
+
+    @staticmethod
+    def _idb_options(buf: bytes, pos: int, end: int, order: str) -> tuple[float, float]:
+        tick, offset = 1e-6, 0.0
+        opt = struct.Struct(order + "HH").unpack_from
+        while pos + 4 <= end:
+            code, length = opt(buf, pos)
+            value = pos + 4
+            if code == 0:
+                break
+            if value + length > end:
+                break
+            if code == 9 and length >= 1:
+                res = buf[value]
+                tick = 2.0 ** -(res & 0x7F) if res & 0x80 else 10.0 ** -min(res, 30)
+            elif code == 14 and length >= 8:
+                offset = float(struct.unpack_from(order + "q", buf, value)[0])
+            pos = value + length + (-length % 4)
+        return tick, offset
+
+    # -- TCP ---------------------------------------------------------------------------------
+    def _tcp(self, frames: Iterable[tuple[float, int, bytes, int, int]]) -> Iterator[TcpPacket]:
+        stats = self.stats
+        frame = stats.frames
+        for time, linktype, buf, start, end in frames:
+            frame = stats.frames + 1
+            stats.frames = frame
+            link = _link_ip(buf, start, end, linktype)
+            if link.__class__ is int:
+                if link == 3:
+                    stats.unknown_link += 1
+                elif link == 2:
+                    stats.malformed += 1
+                else:
+                    stats.not_tcp += 1
+                continue
+            ip = _ip_tcp(buf, link[0], end, link[1])
+            if ip.__class__ is int:
+                if ip == 0:
+                    stats.not_tcp += 1
+                elif ip == 1:
+                    stats.fragments += 1
+                else:
+                    stats.malformed += 1
+                continue
+            src, dst, tcp_start, tcp_end, seg_len = ip
+            if tcp_end - tcp_start < 20:
+                stats.malformed += 1
+                continue
+            hlen = (buf[tcp_start + 12] >> 4) * 4
+            if hlen < 20 or hlen > seg_len:
+                stats.malformed += 1
+                continue
+            stats.tcp += 1
+            yield frame, time, src, dst, buf[tcp_start:tcp_end], seg_len - hlen
+
+
+def read_tcp(path: PathOrFile) -> Iterator[TcpPacket]:
+    """Shorthand: iterate the TCP segments of a capture (see :class:`CaptureReader`)."""
+    return iter(CaptureReader(path))
