@@ -1,0 +1,88 @@
+"""The course notebooks follow the template, are stored clean, and the map lists them all."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import nbformat
+import pytest
+from _course_support import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_course_map  # noqa: E402
+
+EXPECTED = [
+    "00-start-here", "01-segment-anatomy", "02-three-way-handshake", "03-data-transfer-seq-ack",
+    "04-reliable-delivery", "05-ordering-and-reassembly", "06-connection-teardown",
+    "07-state-machine", "08-session-hijacking", "09-real-traffic",
+    "10-flow-and-congestion-control",
+]
+PATHS = [ROOT / "notebooks" / f"{name}.ipynb" for name in EXPECTED]
+OPENING = ["## Overview", "## Prerequisites", "## Time to learn"]
+CLOSING = ["## Summary", "## What's next"]
+
+
+def headings(nb) -> list[str]:
+    return [line.strip() for c in nb.cells if c.cell_type == "markdown"
+            for line in c.source.splitlines() if line.startswith("#")]
+
+
+def test_the_course_has_exactly_the_eleven_notebooks():
+    found = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert found == EXPECTED
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_notebook_is_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_notebook_opens_and_closes_with_the_template_sections(path):
+    heads = headings(nbformat.read(path, as_version=4))
+    assert heads[0].startswith("# "), "the first heading is the title"
+    positions = [heads.index(h) for h in OPENING + CLOSING]
+    assert positions == sorted(positions), f"sections out of order: {heads}"
+    assert heads[-2:] == CLOSING, "Summary and What's next close the notebook"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_notebook_has_two_to_four_checked_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = nb.cells
+    tries = [i for i, c in enumerate(cells)
+             if c.cell_type == "markdown" and re.match(r"^### Try it", c.source, re.M)]
+    assert 2 <= len(tries) <= 4, f"{len(tries)} 'Try it' exercises"
+    for i in tries:
+        following = next(c for c in cells[i + 1:] if c.cell_type == "code")
+        assert re.search(r"check_prediction\(|\.check\(", following.source), \
+            f"exercise at cell {i} is not checked in the notebook"
+
+
+def test_course_map_and_navigation_are_up_to_date():
+    assert build_course_map.build(check=True) == [], \
+        "run: python scripts/build_course_map.py"
+
+
+def test_readme_and_start_here_list_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    start = "\n".join(c.source for c in nbformat.read(PATHS[0], as_version=4).cells)
+    for name in EXPECTED:
+        assert f"(notebooks/{name}.ipynb)" in readme
+        assert f"]({name}.ipynb)" in start
+
+
+def test_every_notebook_links_to_its_neighbours():
+    for i, path in enumerate(PATHS):
+        nb = nbformat.read(path, as_version=4)
+        nav = [c.source for c in nb.cells if c.source.startswith(build_course_map.NAV_MARK)]
+        assert len(nav) == 2 and nav[0] == nav[1]
+        if i:
+            assert f"({EXPECTED[i - 1]}.ipynb)" in nav[0]
+        if i + 1 < len(PATHS):
+            assert f"({EXPECTED[i + 1]}.ipynb)" in nav[0]
