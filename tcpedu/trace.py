@@ -38,6 +38,7 @@ class SegmentSent:
     :class:`SegmentDelivered`. ``note`` says why it was sent when that is worth telling
     (``"retransmission"``, ``"injected"``, ``"zero-window probe"``...); ``tags`` are
     Wireshark-style analysis tags (``"dup-ack"``...); ``frame`` is the capture's frame number.
+    ``spoofed_as`` names the node whose address a forged segment claims (its IP goes on the wire).
     """
 
     time: float
@@ -48,6 +49,7 @@ class SegmentSent:
     note: str = ""
     tags: tuple[str, ...] = ()
     frame: int | None = None
+    spoofed_as: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,19 @@ class Trace:
     def duration(self) -> float:
         """Time from the first record to the last."""
         return self.records[-1].time - self.records[0].time if self.records else 0.0
+
+    # -- exports (see tcpedu.trace_export) -------------------------------------------------------
+    def to_pcap(self, path: Any) -> int:
+        """Write every segment put on the wire as an Ethernet pcap; returns the packet count."""
+        from .trace_export import trace_to_pcap
+
+        return trace_to_pcap(self, path)
+
+    def to_jsonl(self) -> str:
+        """JSON Lines, one object per segment, in the schema of ``tcpedu analyze --json``."""
+        from .trace_export import trace_to_jsonl
+
+        return trace_to_jsonl(self)
 
     def __repr__(self) -> str:
         name = self.meta.get("scenario") or self.meta.get("capture") or "trace"
