@@ -64,34 +64,35 @@ def copy_course(dest: str | Path, *, overwrite: bool = False) -> list[Path]:
 
 # -- "try it" checks ----------------------------------------------------------------------------
 def check_prediction(answer: Any, actual: Any, *, mistakes: Mapping[Any, str] | None = None,
-                     why: str = "", hint: str = "") -> bool:
+                     why: str = "", hint: str = "") -> None:
     """Print feedback on a learner's ``answer`` against what the model really did (``actual``).
 
     ``mistakes`` maps a typical wrong answer to the explanation of that slip, so the feedback says
     what went wrong rather than only "no". ``None`` means "not answered yet": the cell prints how
-    to answer and the hint, and never reveals ``actual``. Returns whether the answer is right.
+    to answer and the hint, and never reveals ``actual``. Prints only (a notebook cell then shows
+    nothing else); :func:`same_answer` is the comparison it uses.
     """
     if answer is None or answer is ...:
         print("Not answered yet: replace the None with your prediction and run the cell again.")
         if hint:
             print(f"Hint: {hint}")
-        return False
-    if _same(answer, actual):
+        return
+    if same_answer(answer, actual):
         print(f"Correct: {_show(actual)}." + (f" {why}" if why else ""))
-        return True
+        return
     for wrong, explanation in (mistakes or {}).items():
-        if _same(answer, wrong):
+        if same_answer(answer, wrong):
             print(f"Not quite: {_show(answer)}. {explanation}")
-            return False
+            return
     print(f"Not quite: you said {_show(answer)}." + (f" Hint: {hint}" if hint else ""))
-    return False
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_answer(a: Any, b: Any) -> bool:
+    """Whether two answers agree: strings and state names ignore case, ``_``/``-`` and commas."""
     if isinstance(a, str) and isinstance(b, str):
         return _norm(a) == _norm(b)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_answer(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, str) or isinstance(b, str):
         return _norm(str(a)) == _norm(str(b))
     return bool(a == b)

@@ -12,11 +12,11 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 import venv
 from importlib import metadata
 
 import pytest
+import tomllib
 from _course_support import (
     BUILD_TOOLS,
     ROOT,
