@@ -660,6 +660,11 @@ def analyze_all(capture: PathOrFile) -> list[Trace]:
     return _traces(capture, None)
 
 
+def analyze_capture(capture: PathOrFile) -> list[Trace]:
+    """Every stream of a capture as a Trace, in stream order (same as :func:`analyze_all`)."""
+    return _traces(capture, None)
+
+
 def analyze(capture: PathOrFile, stream: int = 0) -> Trace:
     """One stream (default the first) of a capture as a :class:`Trace`."""
     if not isinstance(stream, int) or stream < 0:
