@@ -26,6 +26,8 @@ _EXPORTS: dict[str, str] = {
     "State": "states",
     "Trigger": "states",
     "TRANSITIONS": "states",
+    "Endpoint": "endpoint",
+    "Config": "endpoint",
     "Trace": "trace",
     "Host": "trace",
 }
