@@ -67,39 +67,40 @@ _ETH_P_ALL = 0x0003
 
 
 def capture(conversation: str = "transfer", *, via: str = "loopback", size: int = 20000,
-            drop: Iterable[int] = (), pcap: str | os.PathLike[str] | None = None,
-            timeout: float = 60.0) -> Any:
+            drop: Iterable[int] = (), delay: float = 0.01,
+            pcap: str | os.PathLike[str] | None = None, timeout: float = 60.0) -> Any:
     """Stage ``conversation`` on the real kernel and return it as a Trace.
 
     ``size`` is the response body in bytes; ``drop`` lists which server data segments the wire
     loses (1-based, counted in the order the server sends them, retransmissions included; only
-    with ``via="wire"``); ``pcap`` keeps the capture file (else a temporary file is used).
+    with ``via="wire"``); ``delay`` is the wire's one-way delay in seconds (loopback has none);
+    ``pcap`` keeps the capture file (else a temporary file is used).
     """
-    from .analysis import analyze_capture
-
+    options = {"via": via, "size": size, "drop": drop, "delay": delay, "timeout": timeout}
     if pcap is not None:
-        capture_file(pcap, conversation, via=via, size=size, drop=drop, timeout=timeout)
-        return _only_stream(analyze_capture(pcap))
+        capture_file(pcap, conversation, **options)
+        return _trace(pcap)
     with tempfile.TemporaryDirectory(prefix="tcpedu-live-") as tmp:
         path = Path(tmp) / f"{conversation}.pcap"
-        capture_file(path, conversation, via=via, size=size, drop=drop, timeout=timeout)
-        return _only_stream(analyze_capture(path))
+        capture_file(path, conversation, **options)
+        return _trace(path)
 
 
-def _only_stream(result: Any) -> Any:
-    """analyze_capture may give one Trace per stream; a staged conversation has exactly one."""
-    if isinstance(result, list | tuple):
-        if len(result) != 1:
-            raise CaptureError(f"expected one TCP conversation in the capture, found {len(result)}")
-        return result[0]
-    return result
+def _trace(path: str | os.PathLike[str]) -> Any:
+    """The one TCP conversation of a staged capture as a Trace."""
+    from .analysis import analyze_all
+
+    traces = analyze_all(path)
+    if len(traces) != 1:
+        raise CaptureError(f"expected one TCP conversation in {path}, found {len(traces)}")
+    return traces[0]
 
 
 def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *,
                  via: str = "loopback", size: int = 20000, drop: Iterable[int] = (),
-                 timeout: float = 60.0) -> int:
+                 delay: float = 0.01, timeout: float = 60.0) -> int:
     """Like :func:`capture` but only writes the pcap to ``path``; returns the packet count."""
-    spec = _spec(conversation, via, size, drop)
+    spec = _spec(conversation, via, size, drop, delay)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "tcpedu.live", "--worker", json.dumps(spec), str(out)]
@@ -122,7 +123,8 @@ def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *
     return int(result["packets"])
 
 
-def _spec(conversation: str, via: str, size: int, drop: Iterable[int]) -> dict[str, Any]:
+def _spec(conversation: str, via: str, size: int, drop: Iterable[int],
+          delay: float = 0.01) -> dict[str, Any]:
     if conversation not in CONVERSATIONS:
         raise ParameterError(f"unknown conversation {conversation!r}; "
                              f"choose one of {', '.join(CONVERSATIONS)}")
@@ -135,7 +137,10 @@ def _spec(conversation: str, via: str, size: int, drop: Iterable[int]) -> dict[s
         raise ParameterError(f"drop={drops!r}: give 1-based segment numbers")
     if drops and via != "wire":
         raise ParameterError("drop= needs via='wire' (loopback cannot lose packets)")
-    return {"conversation": conversation, "via": via, "size": size, "drop": drops}
+    if not isinstance(delay, int | float) or not 0 <= delay <= 1:
+        raise ParameterError(f"delay={delay!r}: give a one-way delay of 0..1 seconds")
+    return {"conversation": conversation, "via": via, "size": size, "drop": drops,
+            "delay": float(delay)}
 
 
 def _package_root() -> str:
@@ -164,9 +169,7 @@ def shipped_capture(name: str) -> Path:
 
 def load_shipped(name: str) -> Any:
     """A shipped capture as a Trace (the offline twin of :func:`capture`)."""
-    from .analysis import analyze_capture
-
-    return _only_stream(analyze_capture(shipped_capture(name)))
+    return _trace(shipped_capture(name))
 
 
 # -- the worker (runs in its own namespace, in a child process) ----------------------------------
@@ -314,11 +317,9 @@ def _timestamp(ancillary: list[tuple[int, int, bytes]]) -> float:
 
 
 def _capture_wire(spec: dict[str, Any]) -> tuple[list[Frame], list[str]]:
-    from .ipv4 import PROTO_TCP, unwrap
     from .netns import NetworkNamespace, Tun
 
     client_ip, server_ip = _ADDRESSES["wire"]
-    frames: list[Frame] = []
     with NetworkNamespace() as server_ns:
         client_tun = Tun("wire0", client_ip)  # this process's namespace: the client's
         with server_ns.inside():
@@ -330,36 +331,77 @@ def _capture_wire(spec: dict[str, Any]) -> tuple[list[Frame], list[str]]:
         client.bind((client_ip, 0))
         talk = _Conversation(spec["conversation"], listener, client, (server_ip, SERVER_PORT),
                              spec["size"])
-        peer = {client_tun.fileno(): server_tun, server_tun.fileno(): client_tun}
-        drop, server_data_segments = set(spec["drop"]), 0
+        wire = _Wire(client_tun, server_tun, server_ip, set(spec["drop"]), spec["delay"])
         quiet_since: float | None = None
         deadline = time.monotonic() + 3 * _TIMEOUT
         while time.monotonic() < deadline:
-            ready = select.select(list(peer), [], [], 0.02)[0]
-            if not ready:
+            if not wire.step():
                 if talk.done:
                     quiet_since = quiet_since or time.monotonic()
                     if time.monotonic() - quiet_since > _QUIET:
                         break
                 continue
             quiet_since = None
-            for fd in ready:
-                packet = os.read(fd, 65536)
-                with contextlib.suppress(TcpeduError):
-                    ip = unwrap(packet)
-                    if ip.protocol != PROTO_TCP:
-                        continue  # IPv6 router solicitations and the like stay off the wire
-                    frames.append((time.time(), packet))
-                    if ip.src == server_ip and len(ip.payload) > (ip.payload[12] >> 4) * 4:
-                        server_data_segments += 1
-                        if server_data_segments in drop:
-                            continue  # lost on the wire
-                    peer[fd].write(packet)
+        frames = wire.frames
         listener.close()
         client.close()
         client_tun.close()
         server_tun.close()
     return frames, talk.errors
+
+
+class _Wire:
+    """The relay between the two TUN devices: a delay each way, chosen server segments lost.
+
+    :attr:`frames` is what a capture on the server's interface sees: the server's packets when
+    sent (lost ones included), the client's when they arrive.
+    """
+
+    def __init__(self, client_tun: Any, server_tun: Any, server_ip: str, drop: set[int],
+                 delay: float) -> None:
+        self.client_tun, self.server_tun, self.server_ip = client_tun, server_tun, server_ip
+        self.drop, self.delay = drop, delay
+        self.frames: list[Frame] = []
+        self.in_flight: list[tuple[float, int, bool, bytes]] = []  # (due, order, to_server, pkt)
+        self.sent = self.server_data_segments = 0
+
+    def step(self) -> bool:
+        """Move packets for up to 20 ms; False when nothing happened."""
+        import heapq
+
+        from .ipv4 import PROTO_TCP, unwrap
+
+        now = time.monotonic()
+        wait = 0.02 if not self.in_flight else max(0.0, min(0.02, self.in_flight[0][0] - now))
+        fds = [self.client_tun.fileno(), self.server_tun.fileno()]
+        ready = select.select(fds, [], [], wait)[0]
+        moved = False
+        for fd in ready:
+            packet = os.read(fd, 65536)
+            try:
+                ip = unwrap(packet)
+            except TcpeduError:
+                continue
+            if ip.protocol != PROTO_TCP:
+                continue  # IPv6 router solicitations and the like stay off the wire
+            moved = True
+            to_server = fd == self.client_tun.fileno()
+            if not to_server:
+                self.frames.append((time.time(), packet))
+                if len(ip.payload) > (ip.payload[12] >> 4) * 4:
+                    self.server_data_segments += 1
+                    if self.server_data_segments in self.drop:
+                        continue  # lost on the wire
+            self.sent += 1
+            heapq.heappush(self.in_flight, (time.monotonic() + self.delay, self.sent, to_server,
+                                            packet))
+        while self.in_flight and self.in_flight[0][0] <= time.monotonic():
+            _, _, to_server, packet = heapq.heappop(self.in_flight)
+            if to_server:
+                self.frames.append((time.time(), packet))
+            (self.server_tun if to_server else self.client_tun).write(packet)
+            moved = True
+        return moved or bool(self.in_flight)
 
 
 def _write_frames(path: str, linktype: int, frames: list[Frame]) -> None:
