@@ -29,7 +29,7 @@ def tshark_rows(path: Path) -> list[dict[str, str]]:
     for f in FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return [dict(zip(FIELDS, line.split("|"))) for line in out.splitlines()]
+    return [dict(zip(FIELDS, line.split("|"), strict=True)) for line in out.splitlines()]
 
 
 def flags(row: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ import os
 import socket
 import struct
 import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -96,9 +97,9 @@ def test_namespace_is_isolated_and_tun_carries_real_kernel_packets():
         client = socket.socket()
         client.setblocking(False)
         assert client.connect_ex(("192.0.2.2", 80)) == 115  # EINPROGRESS: the SYN went to the TUN
-        names = open("/proc/net/dev").read()
+        names = Path("/proc/net/dev").read_text()
     assert os.stat("/proc/thread-self/ns/net").st_ino == home_inode
-    assert "tcpedu-t0" in names and "tcpedu-t0" not in open("/proc/net/dev").read()
+    assert "tcpedu-t0" in names and "tcpedu-t0" not in Path("/proc/net/dev").read_text()
     while True:  # skip IPv6 router solicitations
         packet = tun.read(timeout=5)
         assert packet is not None, "the kernel sent no SYN to the TUN device"
