@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .errors import ParameterError
 from .segment import Flags
 from .seq import relative, seq_add
-from .states import State
+from .states import TRANSITIONS, State, Transition
 from .trace import (
     AppEvent,
     Record,
@@ -240,17 +240,34 @@ class Timeline:
         """Short ladder label: ``"SYN seq=0"``, ``"ACK ack=1 win=64240"``, ``"PSH,ACK seq=1 len=100"``."""
         seg = sent.segment
         flags = seg.flags
+        src = sender_of(sent)
         parts = [flags.names.replace(" ", "") if flags else "(no flags)"]
         carries_data = bool(seg.payload)
         if flags & (Flags.SYN | Flags.FIN | Flags.RST) or carries_data or not flags & Flags.ACK:
-            parts.append(f"seq={self.seq(sent.src, seg.seq)}")
+            parts.append(f"seq={self.seq(src, seg.seq)}")
         if flags & Flags.ACK:
-            parts.append(f"ack={self.ack(sent.src, seg.ack)}")
+            parts.append(f"ack={self.ack(src, seg.ack)}")
         if carries_data:
             parts.append(f"len={len(seg.payload)}")
         elif flags == Flags.ACK:
             parts.append(f"win={seg.window}")
         return " ".join(parts)
+
+
+def find_transition(old: State, new: State, trigger: str = "") -> Transition | None:
+    """The table edge a recorded state change took: matched by trigger text when several edges
+    join the two states; None when the table has no such edge (or cannot tell which)."""
+    candidates = [t for t in TRANSITIONS.values() if t.source == old and t.target == new]
+    key = trigger.strip().lower()
+    for t in candidates:
+        if key and key in (str(t.trigger).lower(), t.trigger.name.lower()):
+            return t
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def sender_of(sent: SegmentSent) -> str:
+    """Whose numbers a segment carries: the node it claims to come from (forged) or its sender."""
+    return getattr(sent, "spoofed_as", "") or sent.src
 
 
 def _seq_owner(src: str) -> str:
@@ -284,11 +301,10 @@ def _split(records: list[Record]) -> list[Step]:
 def _isns(trace: Trace) -> dict[str, int]:
     base: dict[str, int] = {}
     for r in trace.segments():
-        owner = _seq_owner(r.src)
         if r.segment.flags & Flags.SYN:
-            base.setdefault(owner, r.segment.seq)
+            base.setdefault(_seq_owner(sender_of(r)), r.segment.seq)
     for r in trace.segments():
-        base.setdefault(_seq_owner(r.src), r.segment.seq)
+        base.setdefault(_seq_owner(sender_of(r)), r.segment.seq)
     return base
 
 
@@ -301,7 +317,7 @@ def _marks(segments: list[SegmentSent]) -> dict[int, frozenset[str]]:
         words = " ".join((r.note, *r.tags)).lower()
         found = {mark for mark, keys in MARK_WORDS.items() if any(k in words for k in keys)}
         seg = r.segment
-        if "injected" in found or r.src == "attacker":
+        if "injected" in found or r.src == "attacker" or getattr(r, "spoofed_as", ""):
             found.add("injected")
         end = seg.seq + seg.seg_len
         if seg.seg_len and r.src in highest and _before(seg.seq, highest[r.src]) \

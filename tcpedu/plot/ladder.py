@@ -19,7 +19,7 @@ from matplotlib.text import Text
 
 from ..errors import ParameterError
 from ..timeline import Timeline
-from ..trace import Trace
+from ..trace import SegmentSent, Trace
 from .palette import NODE_COLORS, SEGMENT_STYLES, Theme, segment_kind, theme
 
 #: Rows of the slant given to a captured segment (a capture has no delivery time).
@@ -97,6 +97,8 @@ class Ladder:
         unit = "step" if self.y_mode == "step" else "ms"
         ax.set_ylabel(f"time ↓ ({unit})", fontsize=th.font_size)
         for step in self.timeline.steps:
+            if not step.of_type(SegmentSent):
+                continue
             t = self.ax.text(-0.53, self.row_y(step.index), f"{1000 * step.time:.1f} ms",
                              fontsize=th.font_size * 0.8, color="#666666", va="center",
                              ha="left", clip_on=True)
@@ -212,6 +214,22 @@ class Ladder:
         for index, text in self.time_texts:
             text.set_visible(index <= step and y_lo <= self.row_y(index) <= y_hi)
 
+    def dynamic_artists(self) -> list:
+        """Every artist :meth:`show` may change, visible ones only, in drawing order."""
+        found = [a.patch for a in self.arrows] + [a.text for a in self.arrows]
+        found += [a.cross for a in self.arrows if a.cross is not None]
+        found += [t for _, t in self.state_texts] + [t for _, t in self.time_texts]
+        return sorted((a for a in found if a.get_visible()), key=lambda a: a.get_zorder())
+
+    def hide_all(self) -> None:
+        """Hide every dynamic artist (to draw a static background once)."""
+        for a in self.arrows:
+            for artist in (a.patch, a.text, a.cross):
+                if artist is not None:
+                    artist.set_visible(False)
+        for _, t in self.state_texts + self.time_texts:
+            t.set_visible(False)
+
     def legend(self) -> None:
         """A legend of the segment kinds present (colour + line style + marker + word)."""
         handles = [Line2D([], [], color=s.color, linestyle=s.linestyle, marker=s.marker,
@@ -231,7 +249,7 @@ def ladder_figure(rows: int, look: str | Theme = "notebook", legend: bool = True
     height = min(14.0, max(2.6, 0.75 + extra + rows * th.row_height))
     fig = Figure(figsize=(th.width, height), dpi=th.dpi, facecolor="white")
     bottom = extra / height
-    fig.add_axes((0.02, bottom, 0.96, 1 - bottom - 0.6 / height))
+    fig.add_axes((0.04, bottom, 0.94, 1 - bottom - 0.6 / height))
     return fig
 
 

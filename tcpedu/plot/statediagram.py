@@ -16,6 +16,7 @@ from matplotlib.patches import FancyArrowPatch
 
 from ..errors import ParameterError
 from ..states import FIGURE_5, TRANSITIONS, State, Transition, Trigger
+from ..timeline import find_transition
 from .palette import NODE_COLORS, OKABE_ITO, Theme, theme
 
 #: Where each state sits, following the layout of RFC 9293 Figure 5 (x right, y up).
@@ -39,17 +40,6 @@ _LOWER_SOURCES = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_
                             State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK, State.TIME_WAIT})
 
 _EDGE_SETS = {"figure5": FIGURE_5, "all": tuple(TRANSITIONS.values())}
-
-
-def find_transition(old: State, new: State, trigger: str = "") -> Transition | None:
-    """The table edge a recorded state change took: matched by trigger text when several edges
-    join the two states; None when the table has no such edge (or cannot tell which)."""
-    candidates = [t for t in TRANSITIONS.values() if t.source == old and t.target == new]
-    key = trigger.strip().lower()
-    for t in candidates:
-        if key and key in (str(t.trigger).lower(), t.trigger.name.lower()):
-            return t
-    return candidates[0] if len(candidates) == 1 else None
 
 
 class StateDiagram:
