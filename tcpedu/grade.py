@@ -10,6 +10,7 @@ against the student's variant: nothing the submission does in its kernel can cha
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -158,10 +159,8 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
                 run.status = "timeout"
                 run.detail = f"cell {index + 1} ran past the {timeout:g} s limit"
                 client.km.interrupt_kernel()
-                try:
+                with contextlib.suppress(CellTimeoutError, DeadKernelError):
                     take_snapshot(5)
-                except (CellTimeoutError, DeadKernelError):
-                    pass
                 break
             except DeadKernelError:
                 run.status, run.detail = "kernel died", f"the kernel died in cell {index + 1}"

@@ -20,7 +20,6 @@ from typing import Any
 
 from ..errors import ParameterError
 from .core import (
-    ____,
     Expected,
     Feedback,
     Lab,
@@ -29,6 +28,7 @@ from .core import (
     Question,
     QuestionSpec,
     UngradableValue,
+    ____,
 )
 from .variants import Variant, normalise_student, variant_for, variant_seed
 

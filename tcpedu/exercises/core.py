@@ -283,6 +283,17 @@ class Lab:
                         "shown": expected.form.show(expected.value), "points": q.spec.points})
         return key
 
+    def table(self, which: str = "trace", relative: bool = False) -> None:
+        """Print the segments of ``facts[which]`` (default the main trace) as a table."""
+        from .show import segment_table
+
+        trace = self.facts.get(which)
+        if trace is None or not hasattr(trace, "segments"):
+            names = [k for k, v in self.facts.items() if hasattr(v, "segments")]
+            raise ParameterError(f"lab {self.spec.id} has no trace {which!r}; it has "
+                                 f"{', '.join(names)}")
+        print(segment_table(trace, relative_to_isn=relative))
+
     def progress(self) -> None:
         """Print each question's latest verdict and the score so far."""
         for q in self.questions:

@@ -1,0 +1,1 @@
+"""The lab definitions, one module per lab, each exposing ``SPEC`` (a :class:`LabSpec`)."""
