@@ -274,6 +274,7 @@ class Network:
         self._last_snapshot: dict[str, tuple] = {}
         self._sent_high: dict[str, int] = {}
         self._retransmit_pending: dict[str, int] = {}
+        self._note_pending: dict[str, str] = {}
         self._callbacks: dict[tuple[str, str], list[tuple[AppCallback, float]]] = {}
         self._taps: list[Callable[[Network, float, SegmentSent], Any]] = []
         self.events_processed = 0
@@ -289,9 +290,11 @@ class Network:
 
         net = cls(**network_options)
         net.add_endpoint("client", Endpoint(name="client", local_port=client_port,
-                                            config=client_config or Config()), client_ip)
+                                            config=client_config or Config(),
+                                            local_ip=client_ip), client_ip)
         net.add_endpoint("server", Endpoint(name="server", local_port=server_port,
-                                            config=server_config or Config()), server_ip)
+                                            config=server_config or Config(),
+                                            local_ip=server_ip), server_ip)
         return net
 
     def add_endpoint(self, name: str, endpoint: Any, ip: str, port: int | None = None,
@@ -362,7 +365,8 @@ class Network:
     def at(self, time: float, node: str | Callable[[Network, float], Any], action: str = "",
            *args: Any) -> None:
         """At ``time``, make ``node``'s application call ``action`` (listen, connect, send, close,
-        abort; ``send`` takes the bytes), or call ``node(net, now)`` when it is a callable."""
+        abort, pause_reading, resume_reading; ``send`` takes the bytes), or call
+        ``node(net, now)`` when it is a callable."""
         time = self._check_time(time)
         if callable(node):
             self._push(time, _CALLBACK, node, None)
@@ -496,8 +500,10 @@ class Network:
         segments = endpoint.segments_to_send()
         if segments:
             peer = self._peer(node)
+            note = self._note_pending.pop(node, "") if self._note_pending else ""
             for segment in segments:
-                self._transmit(now, node, peer, segment, "", "")
+                self._transmit(now, node, peer, segment, note, "")
+                note = ""
         deadline = endpoint.get_timer()
         if deadline != self._timers[node]:
             self._timers[node] = deadline
@@ -605,7 +611,8 @@ class Network:
 
 
 def _connect(net: Network, ep: Any, now: float, node: str, _args: tuple) -> None:
-    ep.connect(now, remote_port=net.trace.hosts[net._peer(node)].port)
+    peer = net.trace.hosts[net._peer(node)]
+    ep.connect(now, remote_port=peer.port, remote_ip=peer.ip)
 
 
 _APP_CALLS: dict[str, Callable[[Network, Any, float, str, tuple], None]] = {
@@ -614,6 +621,8 @@ _APP_CALLS: dict[str, Callable[[Network, Any, float, str, tuple], None]] = {
     "send": lambda net, ep, now, node, args: ep.send(now, bytes(args[0])),
     "close": lambda net, ep, now, node, args: ep.close(now),
     "abort": lambda net, ep, now, node, args: ep.abort(now),
+    "pause_reading": lambda net, ep, now, node, args: ep.pause_reading(),
+    "resume_reading": lambda net, ep, now, node, args: ep.resume_reading(now),
 }
 
 
@@ -637,6 +646,14 @@ def _retransmitted(net: Network, now: float, node: str, ev: Any) -> None:
     net._retransmit_pending[node] = ev.seq
 
 
+def _challenge_ack(net: Network, now: float, node: str, ev: Any) -> None:
+    net._note_pending[node] = "challenge ACK"
+
+
+def _ignored(net: Network, now: float, node: str, ev: Any) -> None:
+    net.trace.records.append(AppEvent(now, node, "segment-ignored", str(ev.reason)))
+
+
 _EVENT_RECORDERS: dict[str, Callable[[Network, float, str, Any], None]] = {
     "StateChange": _state_change,
     "TimerArmed": _timer("armed"),
@@ -645,7 +662,11 @@ _EVENT_RECORDERS: dict[str, Callable[[Network, float, str, Any], None]] = {
     "Connected": lambda net, now, node, ev: net._record_app(now, node, "connected"),
     "DataReceived": _received,
     "PeerClosed": lambda net, now, node, ev: net._record_app(now, node, "eof"),
-    "ConnectionReset": lambda net, now, node, ev: net._record_app(now, node, "reset"),
-    "ConnectionClosed": lambda net, now, node, ev: net._record_app(now, node, "closed"),
+    "ConnectionReset": lambda net, now, node, ev: net._record_app(
+        now, node, "reset", str(getattr(ev, "reason", ""))),
+    "ConnectionClosed": lambda net, now, node, ev: net._record_app(
+        now, node, "closed", str(getattr(ev, "reason", ""))),
     "Retransmitted": _retransmitted,
+    "ChallengeAckSent": _challenge_ack,
+    "SegmentIgnored": _ignored,
 }

@@ -81,7 +81,7 @@ class FakeEndpoint:
     def listen(self, now: float) -> None:
         self._move(State.LISTEN, "passive OPEN")
 
-    def connect(self, now: float, remote_port: int) -> None:
+    def connect(self, now: float, remote_port: int, remote_ip: str = "") -> None:
         self.remote_port = remote_port
         self._move(State.ESTABLISHED, "fake open")
 
