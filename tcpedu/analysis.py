@@ -313,12 +313,9 @@ class Analyzer:
         else:
             conv, direction = found
             fwd = conv.flows[direction]
-            if flags & (SYN | ACK) == SYN and fwd.base_set:
-                if seq != fwd.base_seq:
-                    self._settle(conv)
-                    conv, direction = self._new(key, rkey, src, sport, dst, dport, flags, time)
-                else:
-                    fwd.nextseq = fwd.maxseqtobeacked
+            if flags & (SYN | ACK) == SYN and fwd.base_set and seq != fwd.base_seq:
+                self._settle(conv)
+                conv, direction = self._new(key, rkey, src, sport, dst, dport, flags, time)
                 tags = REUSED_PORTS
             elif flags & (SYN | ACK) == SYN | ACK and fwd.base_set and seq != fwd.base_seq:
                 fwd.base_seq = seq
@@ -441,7 +438,8 @@ def _sequence_analysis(conv: Conversation, fwd: _Flow, rev: _Flow, t: float, seq
 
     if (rev.maxseqtobeacked and 0 < (ack - rev.maxseqtobeacked) & _M < _HALF
             and flags & ACK):
-        if rev.maxseqtobeacked > rev.nextseq:
+        # Report each unseen stretch once (what tshark 4.0 does, tested on crafted gaps).
+        if rev.maxseqtobeacked < rev.nextseq:
             rev.maxseqtobeacked = rev.nextseq
             tags |= ACK_LOST_SEGMENT
         else:

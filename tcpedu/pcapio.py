@@ -43,6 +43,9 @@ LINKTYPE_LINUX_SLL2 = 276
 _PCAP_MAGIC_US = 0xA1B2C3D4
 _PCAP_MAGIC_NS = 0xA1B23C4D
 _PCAPNG_SHB = 0x0A0D0D0A
+# Block types Wireshark shows as frames although they hold no packet: custom blocks
+# (copiable and not) and systemd journal entries.
+_PCAPNG_RECORD_BLOCKS = frozenset((0x00000BAD, 0x40000BAD, 0x00000009))
 
 # ----------------------------------------------------------------------------------------------
 # Writer
@@ -440,6 +443,9 @@ class CaptureReader:
                 self.linktypes.append(linktype)
             elif btype == _PCAPNG_SHB:
                 interfaces = []
+            elif btype in _PCAPNG_RECORD_BLOCKS:               # records Wireshark numbers too
+                self.stats.frames += 1
+                self.stats.not_tcp += 1
             # every other block type is skipped
 
     @staticmethod

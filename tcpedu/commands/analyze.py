@@ -26,7 +26,7 @@ from ..segment import Flags
 
 _LADDER_ROWS = 40          # rows of terminal ladder per stream
 _LADDER_STREAMS = 5        # streams laddered when no --stream is given
-_WIDTH = 34                # width of the arrow column
+_WIDTH = 44                # width of the arrow column
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
