@@ -10,7 +10,7 @@ import sys
 from .errors import TcpeduError
 
 #: Subcommand modules under tcpedu/commands/, in the order ``tcpedu --help`` lists them.
-COMMANDS: tuple[str, ...] = ("course", "grade", "live", "analyze", "simulate")
+COMMANDS: tuple[str, ...] = ("course", "grade", "live", "analyze", "simulate", "interop")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -404,8 +404,8 @@ class _Wire:
         return moved or bool(self.in_flight)
 
 
-def _write_frames(path: str, linktype: int, frames: list[Frame]) -> None:
-    """Real frames as a pcap (nanosecond timestamps) with the given link type."""
+def write_frames(path: str, linktype: int, frames: list[Frame]) -> None:
+    """Real ``(time, frame bytes)`` as a pcap (ns timestamps); link type 1 Ethernet, 101 raw IP."""
     with open(path, "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, linktype))
         for stamp, data in frames:
@@ -437,7 +437,7 @@ def _worker(spec_json: str, path: str) -> int:
         frames, errors = run(spec)
         if errors:
             raise CaptureError("; ".join(errors))
-        _write_frames(path, _LINKTYPE[spec["via"]], frames)
+        write_frames(path, _LINKTYPE[spec["via"]], frames)
     except (TcpeduError, OSError) as exc:
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         return 1
