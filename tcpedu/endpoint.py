@@ -58,6 +58,9 @@ RECEIVERS = ("tcp", "gbn")
 #: Default MSS when the peer's SYN carries no MSS option (RFC 9293 §3.7.1, IPv4).
 DEFAULT_PEER_MSS = 536
 
+#: At most one ACK per this many seconds answers unacceptable bare ACKs (no ACK wars).
+OUT_OF_WINDOW_ACK_INTERVAL = 0.5
+
 
 def _positive(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
@@ -196,7 +199,7 @@ class Endpoint:
         "reading_paused", "_isn", "_out", "_events", "_timers", "_sndbuf", "_buf_seq",
         "_fin_queued", "_fin_seq", "_rcvq", "_unread", "_ack_now", "_unacked_segs",
         "_last_adv", "_rtt_seq", "_rtt_start", "_rexmit_reason", "_scoreboard", "_high_rxt",
-        "_persist_backoff", "_passive", "_last_read", "_syn_options", "_now",
+        "_persist_backoff", "_passive", "_last_read", "_syn_options", "_now", "_last_oow_ack",
     )
 
     def __init__(self, name: str = "client", local_port: int = 40000,
@@ -258,6 +261,7 @@ class Endpoint:
         self._passive = False
         self._last_read = 0.0
         self._syn_options = _NO_OPTIONS
+        self._last_oow_ack = -OUT_OF_WINDOW_ACK_INTERVAL
 
     # ------------------------------------------------------------------ read-only views
     @property
@@ -585,7 +589,9 @@ class Endpoint:
         if self.state in _SENDING_STATES:
             self._send_data(now)
         if self._ack_now and self.state.synchronized and self.state is not State.SYN_RECEIVED:
-            self._emit(self.snd_nxt, _ACK)
+            # A bare ACK carries the next *new* sequence number, even while going back after a
+            # timeout (as BSD does): SND.NXT may point into already-sent data then.
+            self._emit(self.snd_max, _ACK)
 
     def _send_data(self, now: float) -> None:
         if self.snd_una == self.iss:
@@ -814,6 +820,12 @@ class Endpoint:
                 self._ack_now = True
                 self._process_ack(now, seg)
                 return
+            if seg_len == 0 and now - self._last_oow_ack < OUT_OF_WINDOW_ACK_INTERVAL:
+                # Answering every unacceptable bare ACK with an ACK can start an "ACK war";
+                # like Linux (tcp_invalid_ratelimit) answer at most one per interval.
+                self._ignore(seg, "unacceptable bare ACK: answer rate-limited (§3.10.7.4)")
+                return
+            self._last_oow_ack = now
             self._ignore(seg, "unacceptable sequence number: answered by an ACK (§3.10.7.4)")
             self._ack_now = True
             return
@@ -947,7 +959,7 @@ class Endpoint:
                 hole = self._next_hole() if self.sack_enabled else None
                 if hole is not None:
                     self._retransmit(now, hole[0], hole[1], "fast")
-                else:
+                elif not self.sack_enabled or seq_ge(ack, self._high_rxt):
                     self._retransmit(now, ack, self.mss, "fast")
         elif data_acked:
             cc.on_ack(data_acked, now)
