@@ -35,6 +35,8 @@ class Param:
             raise ParameterError(f"{self.name}: a value is required")
         if isinstance(value, str) and self.kind is not str:
             value = self._parse(value)
+            if value is None:
+                return None
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
@@ -310,10 +312,9 @@ def teardown(order: str, msl: float, client_isn: int | None, server_isn: int | N
     else:  # half-close: the client is done sending but still reads the server's answer
         _send_when_connected(net, "client", REQUEST, close=True)
 
-        def answer(n: Any, now: float, _event: Any) -> None:
-            n.call(now, "server", "send", b"HTTP/1.1 200 OK\r\n\r\n" + payload(1500))
-            n.call(now, "server", "close")
-        net.on("server", "eof", answer, after=0.1)
+        net.on("server", "eof", lambda n, now, _e: n.call(
+            now, "server", "send", b"HTTP/1.1 200 OK\r\n\r\n" + payload(1500)), after=0.1)
+        net.close_on_eof("server", after=0.1 + 4 * delay + 0.1)
     return net.run()
 
 

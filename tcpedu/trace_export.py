@@ -35,3 +35,13 @@ def trace_to_pcap(trace: Trace, path: str | os.PathLike[str] | IO[bytes]) -> int
     from .pcapio import write_pcap
 
     return write_pcap(path, wire_packets(trace))
+
+
+def trace_to_jsonl(trace: Trace) -> str:
+    """JSON Lines, one object per segment on the wire, in the schema of ``tcpedu analyze --json``
+    (computed by :func:`tcpedu.analysis.segment_records`, the one source of that schema)."""
+    import json
+
+    from .analysis import segment_records
+
+    return "".join(json.dumps(row) + "\n" for row in segment_records(wire_packets(trace)))
