@@ -1,0 +1,104 @@
+"""The tcpedu endpoint against the real Linux TCP stack (root: namespaces and TUN), checked by
+the scenarios' own checks and by tshark reading the conversation the run wrote."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tcpedu import interop
+from tcpedu.cli import main
+from tcpedu.errors import ParameterError, PermissionNeeded
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory):
+    """Every scenario, run once: (results, pcap path)."""
+    pcap = tmp_path_factory.mktemp("interop") / "interop.pcap"
+    threads = threading.active_count()
+    try:
+        results = interop.run(pcap=pcap)
+    except PermissionNeeded as exc:
+        pytest.skip(f"interop needs root (network namespace + TUN): {exc}")
+    assert threading.active_count() == threads  # every Linux-side thread finished
+    return results, pcap
+
+
+@pytest.mark.parametrize("name", list(interop.SCENARIOS))
+def test_scenario_passes_against_linux(outcome, name):
+    result = next(r for r in outcome[0] if r.name == name)
+    failed = [(text, detail) for text, ok, detail in result.checks if not ok]
+    assert result.passed, (result.error, failed, "\n".join(interop.ladder(result)))
+    assert result.ignored == []  # the model never discarded a segment Linux sent
+
+
+def test_the_pcap_holds_one_stream_per_scenario_and_tshark_agrees(outcome):
+    results, pcap = outcome
+    if not shutil.which("tshark"):
+        pytest.skip("tshark not installed: it is the reference reader of the pcap")
+    out = subprocess.run(["tshark", "-r", str(pcap), "-T", "fields", "-e", "tcp.stream",
+                          "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.len",
+                          "-e", "tcp.checksum.status", "-o", "tcp.check_checksum:TRUE"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(out) == sum(len(r.segments) for r in results)
+    rows = [line.split("\t") for line in out]
+    assert {row[0] for row in rows} == {str(i) for i in range(len(results))}
+    assert all(row[4] == "1" for row in rows)  # 1 = good: every checksum, both senders
+    data = [r for r in results if r.name == "data"][0]
+    stream = str(results.index(data))
+    moved = sum(int(row[3]) for row in rows if row[0] == stream)
+    assert moved == 200_000 + 300_000
+
+
+def test_lossy_scenario_shows_both_sides_recovering(outcome):
+    result = next(r for r in outcome[0] if r.name == "data-loss")
+    lines = interop.ladder(result)
+    assert any(line.startswith("tcpedu → linux") and "retransmission" in line for line in lines)
+    assert any(line.startswith("linux  → tcpedu") and "retransmission" in line for line in lines)
+    assert any(line.startswith("tcpedu → linux") and "dup-ack" in line for line in lines)
+
+
+def test_nothing_is_left_behind(outcome):
+    """The namespace was anonymous: no name in ip netns, no TUN device, no socket on port 80."""
+    with open("/proc/net/dev") as dev:
+        assert interop.TUN_NAME not in dev.read()
+    if shutil.which("ip"):
+        listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert "tcpedu" not in listed
+    with open("/proc/net/tcp") as tcp:
+        assert ":0050 " not in tcp.read().split("\n", 1)[1].replace(":0050 00000000:0000", "")
+
+
+def test_cli_prints_pass_fail_and_ladder_and_writes_pcap(tmp_path, capsys, outcome):
+    pcap = tmp_path / "two.pcap"
+    assert main(["interop", "handshake", "refused", "--pcap", str(pcap)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  handshake" in out and "PASS  refused" in out
+    assert "tcpedu → linux    S seq=0 ack=0 len=0" in out
+    assert "linux  → tcpedu  SA seq=0 ack=1 len=0" in out
+    assert "2 passed, 0 failed" in out and pcap.stat().st_size > 24
+
+
+def test_unknown_scenario_is_a_one_line_error(capsys, outcome):
+    assert main(["interop", "teleport"]) == 2
+    assert "unknown scenario 'teleport'" in capsys.readouterr().err
+    with pytest.raises(ParameterError):
+        interop.run(["teleport"])
+
+
+def test_without_root_it_says_so_in_one_line_and_exits_2(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the command as another user")
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-m", "tcpedu.cli", "interop"], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "needs root" in done.stderr, done.stderr
