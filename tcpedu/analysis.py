@@ -48,7 +48,7 @@ import json
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .errors import ParameterError, SegmentError
 from .pcapio import CaptureReader, PathOrFile, ip_text
@@ -261,8 +261,7 @@ class Conversation:
         return dict(sorted(counts.items()))
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What the analysis says about one segment."""
 
     conversation: Conversation
@@ -393,7 +392,7 @@ class Analyzer:
         acks_fin = bool(flags & ACK and fin_end is not None
                         and (ack - fin_end) & _M < _HALF)
         triggers = _RECV_CACHE[(flags & 0xFF, acks_fin)]
-        if triggers:
+        if triggers and (flow.state is not State.ESTABLISHED or flags & (FIN | RST | SYN)):
             self._apply(conv, flow, receiver, triggers, time)
 
 

@@ -431,3 +431,155 @@ def write_all(directory: Path) -> dict[str, Path]:
     files["fast_retransmit_pcapng"] = write_pcapng(directory / "fast_retransmit.pcapng",
                                                    fast_retransmit())
     return files
+
+
+# ----------------------------------------------------------------------------------------------
+# A big, realistic capture built with struct (scapy would take minutes)
+# ----------------------------------------------------------------------------------------------
+
+class _Bulk:
+    """One bulk transfer client → server: loss before/after the capture point, reordering,
+    duplicate ACKs, fast retransmissions and timeouts, delayed ACKs, a handshake and a close."""
+
+    def __init__(self, index: int, rng, start: float) -> None:
+        self.client = (bytes((10, 1, (index >> 8) & 255, index & 255)), 30000 + index % 30000)
+        self.server = (bytes((10, 2, 0, 1 + index % 200)), 443 if index % 2 else 8080)
+        self.c_isn = rng.getrandbits(32)
+        self.s_isn = rng.getrandbits(32)
+        self.snd_nxt = (self.c_isn + 1) & 0xFFFFFFFF
+        self.rcv_nxt = self.snd_nxt
+        self.ooo: dict[int, int] = {}
+        self.in_order_since_ack = 0
+        self.dups = 0
+        self.hole: int | None = None
+        self.left = rng.randint(200, 3000)       # data segments to send
+        self.stage = "syn"
+        self.now = start
+
+    def step(self, rng, emit, loss: float, reorder: float) -> bool:
+        """Emit the next few packets; False when the conversation is over."""
+        c, s = self.client, self.server
+        self.now += rng.uniform(2e-6, 4e-5)
+        if self.stage == "syn":
+            emit(self.now, c, s, self.c_isn, 0, 0x02, 64240, 0, True)
+            self.now += 1e-4
+            emit(self.now, s, c, self.s_isn, self.snd_nxt, 0x12, 65160, 0, True)
+            self.now += 1e-4
+            emit(self.now, c, s, self.snd_nxt, self.s_isn + 1, 0x10, 502, 0, False)
+            self.stage = "data"
+            return True
+        if self.stage == "data":
+            if self.hole is not None and self.dups >= 3:      # fast retransmission
+                self._deliver(emit, self.hole, MSS, True, rng)
+                self.hole = None
+                self.dups = 0
+                return True
+            if self.left == 0:
+                if self.hole is not None:                       # retransmission after a timeout
+                    self.now += 0.2
+                    self._deliver(emit, self.hole, MSS, True, rng)
+                    self.hole = None
+                    return True
+                self.stage = "fin"
+                return True
+            seq = self.snd_nxt
+            self.snd_nxt = (seq + MSS) & 0xFFFFFFFF
+            self.left -= 1
+            roll = rng.random()
+            if roll < loss / 2:                                  # lost before the capture point
+                self.hole = seq if self.hole is None else self.hole
+            elif roll < loss:                                    # captured, then lost
+                emit(self.now, c, s, seq, self.s_isn + 1, 0x10, 502, MSS, False)
+                self.hole = seq if self.hole is None else self.hole
+            elif roll < loss + reorder and self.left > 0:        # overtaken by the next one
+                nxt = self.snd_nxt
+                self.snd_nxt = (nxt + MSS) & 0xFFFFFFFF
+                self.left -= 1
+                self._deliver(emit, nxt, MSS, True, rng)
+                self.now += 2e-4
+                self._deliver(emit, seq, MSS, True, rng)
+            else:
+                self._deliver(emit, seq, MSS, True, rng)
+            return True
+        if self.stage == "fin":
+            fin = self.snd_nxt
+            emit(self.now, c, s, fin, self.s_isn + 1, 0x11, 502, 0, False)
+            self.now += 5e-5
+            emit(self.now, s, c, self.s_isn + 1, fin + 1, 0x11, 4000, 0, False)
+            self.now += 5e-5
+            emit(self.now, c, s, fin + 1, self.s_isn + 2, 0x10, 502, 0, False)
+            return False
+        return False
+
+    def _deliver(self, emit, seq: int, size: int, captured: bool, rng) -> None:
+        c, s = self.client, self.server
+        if captured:
+            emit(self.now, c, s, seq, self.s_isn + 1, 0x18, 502, size, False)
+        self.now += rng.uniform(1e-6, 2e-5)
+        if seq == self.rcv_nxt:
+            self.rcv_nxt = (seq + size) & 0xFFFFFFFF
+            while self.rcv_nxt in self.ooo:
+                self.rcv_nxt = (self.rcv_nxt + self.ooo.pop(self.rcv_nxt)) & 0xFFFFFFFF
+            self.in_order_since_ack += 1
+            if self.in_order_since_ack >= 2 or self.ooo or self.hole is not None:
+                emit(self.now, s, c, self.s_isn + 1, self.rcv_nxt, 0x10, 4000, 0, False)
+                self.in_order_since_ack = 0
+        elif (seq - self.rcv_nxt) & 0xFFFFFFFF < 1 << 31:      # beyond a hole: dup ACK
+            self.ooo[seq] = size
+            emit(self.now, s, c, self.s_isn + 1, self.rcv_nxt, 0x10, 4000, 0, False)
+            self.dups += 1
+
+
+def synthetic_capture(path: Path, segments: int = 200_000, *, streams: int = 8, seed: int = 1,
+                      loss: float = 0.01, reorder: float = 0.005) -> int:
+    """Write an Ethernet/IPv4 pcap of about ``segments`` TCP segments from interleaved bulk
+    transfers (headers only, the payload cut by a 54+32-byte snaplen, as ``tcpdump -s``
+    would). Returns the number of packets written."""
+    import random
+
+    rng = random.Random(seed)
+    out = open(path, "wb")  # noqa: SIM115
+    out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 96, 1))
+    chunk = bytearray()
+    count = 0
+    pack_rec = struct.Struct("<IIII").pack
+    pack_ip = struct.Struct("!BBHHHBBH4s4s").pack
+    pack_tcp = struct.Struct("!HHIIBBHHH").pack
+    eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
+    syn_opts = bytes.fromhex("020405b40402080a0000000000000000010303070000")[:20]
+
+    def emit(time: float, src, dst, seq: int, ack: int, flags: int, window: int, size: int,
+             syn: bool) -> None:
+        nonlocal count
+        opts = syn_opts if syn else b""
+        tcp = pack_tcp(src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                       (20 + len(opts)) << 2, flags, window, 0, 0) + opts
+        ip = pack_ip(0x45, 0, 20 + len(tcp) + size, count & 0xFFFF, 0x4000, 64, 6, 0,
+                     src[0], dst[0])
+        frame = eth + ip + tcp
+        usec = round(time * 1e6)
+        chunk.extend(pack_rec(usec // 1_000_000, usec % 1_000_000, len(frame),
+                              len(frame) + size))
+        chunk.extend(frame)
+        count += 1
+        if len(chunk) > 1 << 20:
+            out.write(chunk)
+            chunk.clear()
+
+    active = [_Bulk(i, rng, 1000.0) for i in range(streams)]
+    started = streams
+    clock = 1000.0
+    try:
+        while count < segments:
+            bulk = active[rng.randrange(len(active))]
+            bulk.now = max(bulk.now, clock)
+            alive = bulk.step(rng, emit, loss, reorder)
+            clock = bulk.now
+            if not alive:
+                active.remove(bulk)
+                active.append(_Bulk(started, rng, clock + 1e-3))
+                started += 1
+        out.write(chunk)
+    finally:
+        out.close()
+    return count
