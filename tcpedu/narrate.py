@@ -33,6 +33,16 @@ APP_TEXT: dict[str, str] = {
     "abort": "{node}'s application aborts the connection: TCP sends RST and forgets it.",
     "received": "{node}'s application reads {detail}, in order and without gaps.",
     "eof": "{node}'s application sees the end of the peer's data (the FIN arrived).",
+    "peerclosed": "{node}'s application sees the end of the peer's data (the FIN arrived).",
+    "connected": "{node}'s application is told the connection is open.",
+    "closed": "{node}'s application is told the connection is fully closed.",
+    "connectionclosed": "{node}'s application is told the connection is fully closed.",
+    "reset": "{node}'s application is told the connection was reset.",
+    "connectionreset": "{node}'s application is told the connection was reset (RST).",
+    "segment-ignored": "{node} ignores the segment: {detail}.",
+    "pause_reading": "{node}'s application stops reading: its receive buffer fills and the "
+                     "window it advertises shrinks.",
+    "resume_reading": "{node}'s application reads again: the window reopens.",
 }
 
 #: Why a state matters, said when a node enters it.
@@ -54,15 +64,17 @@ STATE_WHY: dict[State, str] = {
 
 #: Why a timer's firing matters, by timer name (substring match).
 TIMER_TEXT: tuple[tuple[str, str], ...] = (
-    ("retrans", "{node}'s retransmission timer fires: nothing new was acknowledged within the "
-                "RTO, so it resends the oldest unacknowledged segment."),
-    ("time", "TIME-WAIT is over (2×MSL): {node} deletes the connection; any late duplicate of "
-             "the peer's FIN would now be answered with RST."),
+    ("rto", "{node}'s retransmission timer (RTO) fires: nothing new was acknowledged in time, "
+            "so it resends the oldest unacknowledged segment and doubles the RTO."),
+    ("retrans", "{node}'s retransmission timer fires: nothing new was acknowledged in time, so "
+                "it resends the oldest unacknowledged segment."),
+    ("time-wait", "TIME-WAIT is over (2×MSL): {node} deletes the connection; a late duplicate "
+                  "of the peer's FIN would now be answered with RST."),
     ("2msl", "TIME-WAIT is over (2×MSL): {node} deletes the connection."),
-    ("delack", "{node}'s delayed-ACK timer fires: it sends the ACK it was holding back."),
-    ("ack", "{node}'s delayed-ACK timer fires: it sends the ACK it was holding back."),
+    ("delayed", "{node}'s delayed-ACK timer fires: it sends the ACK it was holding back."),
     ("persist", "{node}'s persist timer fires: it probes the peer's zero window."),
     ("keepalive", "{node}'s keepalive timer fires: it checks that the peer is still there."),
+    ("app-read", "{node}'s application reads from its receive buffer."),
 )
 
 
@@ -167,8 +179,7 @@ class Narrator:
             return (f"This repeats ACK = {ack}: {src} still misses byte {ack}. Something after "
                     "a hole arrived, so it asks again for the first missing byte (a duplicate "
                     "ACK).")
-        if self.previous_ack.get(sent.id) == seg.ack and not seg.flags & (Flags.SYN | Flags.FIN) \
-                and seg.payload:
+        if self.previous_ack.get(sent.id) == seg.ack and not seg.flags & Flags.SYN:
             return (f"ack={ack} is unchanged: nothing new arrived from {tl.peer(src)}, and a "
                     "side that sends again without receiving keeps its ACK.")
         last = self._last_arrival(sent.src, index, with_length=True)
@@ -227,6 +238,9 @@ class Narrator:
             elif after.rcv_nxt > end:
                 parts.append(f"It fills the hole: bytes up to {after.rcv_nxt - 1} are now in "
                              "order and go to the application together.")
+            elif after.rcv_nxt == end:
+                parts.append(f"It is the next data in order, so it goes to the application; "
+                             f"{sent.dst} now expects byte {end}.")
         return parts
 
     def _dropped(self, ev: SegmentDropped) -> str:

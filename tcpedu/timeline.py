@@ -100,6 +100,14 @@ class Timeline:
         self.base: dict[str, int] = _isns(trace)
         self._index_steps()
         self.marks: dict[int, frozenset[str]] = _marks(trace.segments())
+        #: Segments whose ACK number differs from the one their sender sent before.
+        self.new_ack: set[int] = set()
+        last: dict[str, int] = {}
+        for r in trace.segments():
+            if r.segment.flags & Flags.ACK:
+                if last.get(r.src) != r.segment.ack:
+                    self.new_ack.add(r.id)
+                last[r.src] = r.segment.ack
 
     # -- per-step lookups --------------------------------------------------------------------
     def _index_steps(self) -> None:
@@ -163,6 +171,22 @@ class Timeline:
             return None
         return self.snaps_after[self.check_step(index)].get(node)
 
+    def settled_snapshot(self, index: int, node: str) -> Snapshot | None:
+        """``node``'s variables once it has handled step ``index``: the simulator records the
+        snapshot a moment later (same time, before anything else reaches ``node``)."""
+        index = self.check_step(index)
+        found = None
+        time = self.steps[index].time
+        for step in self.steps[index + 1:]:
+            if step.time != time or any(
+                    isinstance(r, SegmentDelivered) and r.id in self.sent
+                    and self.sent[r.id].dst == node for r in step.records):
+                break
+            for r in step.records:
+                if isinstance(r, Snapshot) and r.node == node:
+                    found = r
+        return found or self.snapshot_at(index, node)
+
     def segment_of(self, index: int) -> SegmentSent | None:
         """The segment step ``index`` is about (sent, delivered or lost), if any."""
         primary = self.steps[self.check_step(index)].primary
@@ -189,7 +213,7 @@ class Timeline:
         index = self.check_step(index)
         peer = self.peer(node)
         first = self.ack(node, seq_add(self.base.get(peer, 0), 1))
-        snap = self.snapshot_at(index, node)
+        snap = self.settled_snapshot(index, node)
         window = next((s.segment.window for s in reversed(self.trace.segments(node))
                        if self.sent_step[s.id] <= index), 0)
         if snap is not None and snap.rcv_nxt is not None:
@@ -237,7 +261,8 @@ class Timeline:
         return relative(value, self.base[owner])
 
     def label(self, sent: SegmentSent) -> str:
-        """Short ladder label: ``"SYN seq=0"``, ``"ACK ack=1 win=64240"``, ``"PSH,ACK seq=1 len=100"``."""
+        """Short ladder label: ``"SYN seq=0"``, ``"ACK ack=1 win=64240"``, ``"PSH,ACK seq=1 len=100"``
+        (a data segment shows its ACK number only when it changed)."""
         seg = sent.segment
         flags = seg.flags
         src = sender_of(sent)
@@ -245,7 +270,7 @@ class Timeline:
         carries_data = bool(seg.payload)
         if flags & (Flags.SYN | Flags.FIN | Flags.RST) or carries_data or not flags & Flags.ACK:
             parts.append(f"seq={self.seq(src, seg.seq)}")
-        if flags & Flags.ACK:
+        if flags & Flags.ACK and (sent.id in self.new_ack or not carries_data):
             parts.append(f"ack={self.ack(src, seg.ack)}")
         if carries_data:
             parts.append(f"len={len(seg.payload)}")

@@ -245,7 +245,8 @@ def ladder_figure(rows: int, look: str | Theme = "notebook", legend: bool = True
                   caption: bool = False) -> Figure:
     """An empty figure sized for ``rows`` ladder rows."""
     th = theme(look)
-    extra = (0.55 if legend else 0.15) + (0.7 if caption else 0.0)
+    line = th.font_size / 72
+    extra = (2 * line * 1.7 + 0.2 if legend else 0.15) + (3 * line * 1.4 + 0.1 if caption else 0.0)
     height = min(14.0, max(2.6, 0.75 + extra + rows * th.row_height))
     fig = Figure(figsize=(th.width, height), dpi=th.dpi, facecolor="white")
     bottom = extra / height
