@@ -89,6 +89,7 @@ class LabSpec:
     title: str
     build: Callable[[Variant], dict[str, Any]]
     questions: tuple[QuestionSpec, ...]
+    given: Callable[[dict[str, Any]], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ class Question:
         """Raise AssertionError unless the answer is judged wrong (and the feedback mentions
         ``says``, if given)."""
         feedback = self.evaluate(value)
+        print(feedback)
         assert feedback.outcome in ("incorrect", "unreadable"), \
             f"expected the check to fail: {feedback}"
         assert says.lower() in feedback.message.lower(), \
@@ -282,6 +284,12 @@ class Lab:
                         "answer": expected.form.to_json(expected.value),
                         "shown": expected.form.show(expected.value), "points": q.spec.points})
         return key
+
+    def given(self) -> None:
+        """Print what this variant gives you to start from (ISNs, sizes, what goes wrong...)."""
+        print(f"{self.spec.title} — {self.variant.label}")
+        if self.spec.given is not None:
+            print(self.spec.given(self.facts))
 
     def table(self, which: str = "trace", relative: bool = False) -> None:
         """Print the segments of ``facts[which]`` (default the main trace) as a table."""

@@ -153,6 +153,14 @@ def _speaks_first(facts: dict[str, Any]) -> Expected:
            code="next(s for s in lab.trace.segments() if s.segment.payload).src")
 
 
+def given(facts: dict[str, Any]) -> str:
+    """The variant's starting numbers: both ISNs, the first data size, the protocol style."""
+    syn, synack, _ = _handshake(facts)
+    first = next(s for s in facts["trace"].segments() if s.segment.payload)
+    return (f"client ISN: {syn.segment.seq}\nserver ISN: {synack.segment.seq}\n"
+            f"protocol: {facts['style']}; the first data segment carries "
+            f"{len(first.segment.payload)} bytes")
+
 SPEC = LabSpec(LAB_ID, "The handshake and SEQ/ACK arithmetic", build, (
     QuestionSpec("synack_ack", "What ACK number does the server's SYN-ACK carry?", _synack_ack,
                  hints=("The SYN-ACK acknowledges the client's SYN.",
@@ -174,4 +182,4 @@ SPEC = LabSpec(LAB_ID, "The handshake and SEQ/ACK arithmetic", build, (
                  "'server'?", _speaks_first,
                  hints=("Find the first segment with a payload and read its sender.",
                         "Not every protocol starts with the client: think SMTP, SSH, FTP.")),
-))
+), given=given)

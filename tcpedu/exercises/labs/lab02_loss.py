@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...segment import Flags
-from ...seq import SEQ_SPACE
+from ...seq import SEQ_SPACE, seq_ge
 from ..core import Expected, LabSpec, Mistake, QuestionSpec
 from ..forms import Count, SeqNumber
 from ..variants import Variant
@@ -117,7 +117,7 @@ def _retransmitted(facts: dict[str, Any]) -> Expected:
     resent = [s for s in data_from(facts["trace"], "client") if s.note == "retransmission"]
     count = len(resent)
     later = sum(1 for s in data_from(facts["trace"], "client")
-                if s.time >= lost.time and s.note != "retransmission")
+                if seq_ge(s.segment.seq, lost.segment.seq) and s.note != "retransmission")
     return Expected(count, Count(described="a number of segments"), (
         Mistake(later, "that is Go-Back-N: TCP resends only the missing segment, because the "
                        "receiver kept the later ones in its buffer"),
@@ -141,6 +141,12 @@ def _ack_after(facts: dict[str, Any]) -> Expected:
            code="the first server ACK after the retransmission arrived")
 
 
+def given(facts: dict[str, Any]) -> str:
+    """The variant's starting numbers: ISN, MSS, segments sent, which one the network loses."""
+    return (f"client ISN: {_client_isn(facts)}\nMSS: {facts['mss']} bytes; the client sends "
+            f"{facts['count']} full segments at once\nthe network loses data segment number "
+            f"{facts['lost_index']} (counting from 1)")
+
 SPEC = LabSpec(LAB_ID, "Loss, duplicate ACKs and retransmission", build, (
     QuestionSpec("lost_seq", "What is the SEQ of the data segment the network lost?", _lost_seq,
                  hints=("lab.table() marks the lost segment.",)),
@@ -159,4 +165,4 @@ SPEC = LabSpec(LAB_ID, "Loss, duplicate ACKs and retransmission", build, (
     QuestionSpec("ack_after_retransmit", "What ACK number does the server send when the "
                  "retransmission arrives?", _ack_after,
                  hints=("What did the receiver buffer while the hole was open?",)),
-))
+), given=given)

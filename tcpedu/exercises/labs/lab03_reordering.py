@@ -154,6 +154,14 @@ def _gbn_retransmissions(facts: dict[str, Any]) -> Expected:
                 "if s.note == 'retransmission')")
 
 
+def given(facts: dict[str, Any]) -> str:
+    """The variant's starting numbers: ISN, MSS, segments sent, which one arrives late."""
+    overtakers = facts["count"] - facts["late"]
+    return (f"client ISN: {facts['client_isn']}\nMSS: {facts['mss']} bytes; the client sends "
+            f"{facts['count']} full segments\ndata segment number {facts['late']} (counting "
+            f"from 1) is held up in the network: {plural(overtakers, 'later segment')} "
+            f"overtake{'s' if overtakers == 1 else ''} it")
+
 SPEC = LabSpec(LAB_ID, "Reordering and reassembly: TCP against Go-Back-N", build, (
     QuestionSpec("ack_for_out_of_order", "Which ACK number does the TCP receiver send when the "
                  "first segment that overtook the late one arrives?", _ack_for_ooo,
@@ -171,4 +179,4 @@ SPEC = LabSpec(LAB_ID, "Reordering and reassembly: TCP against Go-Back-N", build
     QuestionSpec("gbn_retransmissions", "How many data segments does the sender retransmit with "
                  "the Go-Back-N receiver?", _gbn_retransmissions,
                  hints=("lab.facts['gbn'] is the Go-Back-N trace: print lab.table('gbn').",)),
-))
+), given=given)

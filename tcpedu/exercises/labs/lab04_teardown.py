@@ -137,6 +137,11 @@ def _leak_client(facts: dict[str, Any]) -> Expected:
            code="lab.facts['leak'].final_state('client')")
 
 
+def given(facts: dict[str, Any]) -> str:
+    """The variant's setting: who closes first and the MSL."""
+    return (f"the {facts['closer']} closes first; MSL = {facts['msl']:g} s in this simulation\n"
+            f"second run: the client closes, and the server's application never calls close()")
+
 SPEC = LabSpec(LAB_ID, "Teardown and the state machine", build, (
     QuestionSpec("peer_state_after_fin", "Which state does the side that did NOT close first "
                  "enter when it acknowledges the FIN?", _close_wait,
@@ -155,4 +160,4 @@ SPEC = LabSpec(LAB_ID, "Teardown and the state machine", build, (
                  hints=("It received and acknowledged a FIN, nothing more.",)),
     QuestionSpec("leak_client_state", "In the same run, in which state does the client end?",
                  _leak_client, hints=("Its FIN was acknowledged; did a FIN come back?",)),
-))
+), given=given)

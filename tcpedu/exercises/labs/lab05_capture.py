@@ -127,6 +127,12 @@ def _client_final(facts: dict[str, Any]) -> Expected:
            code="lab.trace.final_state('client')")
 
 
+def given(facts: dict[str, Any]) -> str:
+    """The capture and the numbers this variant asks about."""
+    return (f"capture: {Path(facts['capture']).name} (a real Linux bulk transfer)\n"
+            f"find retransmission number {facts['retransmission_number']} and duplicate ACK "
+            f"number {facts['dup_ack_number']} (counting from 1)")
+
 SPEC = LabSpec(LAB_ID, "Reading a real capture: what went wrong?", build, (
     QuestionSpec("data_sender", "Which side ('client' or 'server') sent the bulk of the data?",
                  _data_sender, hints=("Add up the payload lengths of each side.",)),
@@ -144,4 +150,4 @@ SPEC = LabSpec(LAB_ID, "Reading a real capture: what went wrong?", build, (
                  hints=("lab.trace.meta['tags'] counts every expert tag.",)),
     QuestionSpec("client_final_state", "In which state is the client at the end of the capture?",
                  _client_final, hints=("Who sent the first FIN?",)),
-))
+), given=given)
