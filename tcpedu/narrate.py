@@ -176,9 +176,7 @@ class Narrator:
         src = sender_of(sent)
         ack = tl.ack(src, seg.ack)
         if "dup-ack" in tl.marks[sent.id]:
-            return (f"This repeats ACK = {ack}: {src} still misses byte {ack}. Something after "
-                    "a hole arrived, so it asks again for the first missing byte (a duplicate "
-                    "ACK).")
+            return self._dup_ack_reason(sent, index, ack)
         if self.previous_ack.get(sent.id) == seg.ack and not seg.flags & Flags.SYN:
             return (f"ack={ack} is unchanged: nothing new arrived from {tl.peer(src)}, and a "
                     "side that sends again without receiving keeps its ACK.")
@@ -202,6 +200,20 @@ class Narrator:
                     "that had arrived out of order too.")
         return (f"ACK = {ack}: {src} still expects byte {ack}; what arrived last ({lseq}–"
                 f"{end - 1}) is not the next byte in order.")
+
+    def _dup_ack_reason(self, sent: SegmentSent, index: int, ack: int) -> str:
+        src = sender_of(sent)
+        got = self._last_arrival(sent.src, index, with_length=False)
+        start = self.tl.seq(sender_of(got), got.segment.seq) if got is not None else ack
+        if got is not None and got.segment.seg_len and start > ack:
+            return (f"This repeats ACK = {ack} (a duplicate ACK): bytes from {start} arrived "
+                    f"but byte {ack} is still missing, so {src} asks again for the first "
+                    "missing byte.")
+        if got is not None and got.segment.seg_len and start < ack:
+            return (f"This repeats ACK = {ack} (a duplicate ACK): the data that arrived had "
+                    f"already been received, so {src} says again which byte it expects.")
+        return (f"This repeats ACK = {ack}: {src} answers a segment it cannot accept by "
+                "restating the byte it expects (RFC 9293 §3.10.7.4).")
 
     def _last_arrival(self, node: str, index: int, with_length: bool) -> SegmentSent | None:
         for step, got in reversed(self.arrivals.get(node, [])):
@@ -230,7 +242,7 @@ class Narrator:
             before = tl.receive_buffer(sent.dst, index - 1) if index > 0 else None
             after = tl.receive_buffer(sent.dst, index)
             if before is not None and start > before.rcv_nxt:
-                parts.append(f"It arrived out of order: bytes {before.rcv_nxt}–{start - 1} are "
+                parts.append(f"It arrived out of order: byte {before.rcv_nxt} is still "
                              "missing, so it is buffered and not given to the application yet.")
             elif before is not None and end <= before.rcv_nxt:
                 parts.append("These bytes had already arrived: a duplicate, dropped by the "
