@@ -48,10 +48,12 @@ CONVERSATIONS: dict[str, str] = {
 
 #: The captures shipped in ``notebooks/data/`` (name -> what it shows); see scripts/make_captures.py.
 SHIPPED: dict[str, str] = {
-    "transfer": "a clean HTTP-like transfer on loopback, client closes first",
-    "loss": "the same over a 1500-byte-MTU wire that lost two server segments: SACK, fast retransmit",
-    "reset": "the client aborts mid-response: RST",
-    "half-close": "client FIN first, server keeps sending from CLOSE-WAIT",
+    "transfer": "an HTTP-like 8 kB transfer over a 1500-byte-MTU wire (RTT 20 ms), client closes first",
+    "loss": "a 20 kB transfer whose wire lost two server segments: dup ACKs with SACK, retransmissions",
+    "reset": "the client aborts mid-response: RST, then a RST for each segment still arriving",
+    "half-close": "client sends its request and FIN; the server answers from CLOSE-WAIT",
+    "loopback": "a 20 kB transfer on loopback (MTU 65536: the response is a single segment)",
+    "interop": "the tcpedu model talking to Linux: handshakes, both close orders, resets, refused",
 }
 
 VIAS = ("loopback", "wire")
