@@ -120,7 +120,7 @@ class Reno(CongestionControl):
 
     def on_recovery_end(self, flight: int, now: float) -> None:
         # RFC 6582 §3.2 step 6, option 1: min(ssthresh, FlightSize + SMSS).
-        self.cwnd = min(self.ssthresh, max(flight, 0) + self.mss)
+        self.cwnd = min(self.ssthresh, max(flight, self.mss) + self.mss)
         self.in_recovery = False
 
 
