@@ -34,7 +34,10 @@ def trace_to_pcap(trace: Trace, path: str | os.PathLike[str] | IO[bytes]) -> int
     """Write ``trace`` as an Ethernet pcap at ``path``; returns the number of packets."""
     from .pcapio import write_pcap
 
-    return write_pcap(path, wire_packets(trace))
+    try:
+        return write_pcap(path, wire_packets(trace))
+    except OSError as exc:
+        raise ParameterError(f"cannot write the pcap {path}: {exc.strerror or exc}") from None
 
 
 def trace_to_jsonl(trace: Trace) -> str:

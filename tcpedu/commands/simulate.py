@@ -90,7 +90,7 @@ def ladder_text(trace: Any, relative: bool = True) -> str:
 
     def side(node: str, text: str) -> str:
         if node == right:
-            return " " * (width - len(text) + 2) + text if len(text) < width else "  " + text
+            return " " * (width - len(text) + 2) + text if len(text) < width else f"[{node}] {text}"
         return text if node == left else f"[{node}] {text}"
 
     for record in trace.records:
