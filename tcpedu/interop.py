@@ -27,7 +27,7 @@ from typing import Any
 
 from .endpoint import Config, Endpoint
 from .errors import ParameterError, TcpeduError
-from .events import ConnectionReset, DataReceived, Event, PeerClosed, SegmentIgnored
+from .events import ConnectionReset, DataReceived, Event, PeerClosed, Retransmitted, SegmentIgnored
 from .ipv4 import PROTO_TCP, unwrap, wrap
 from .segment import Segment
 from .states import State
@@ -319,6 +319,37 @@ def _scenario_data_loss(ctx: _Context, result: ScenarioResult) -> None:
     _scenario_data(ctx, result, lose=True)
 
 
+def _scenario_zero_window(ctx: _Context, result: ScenarioResult) -> None:
+    """Linux's application stops reading: its window closes, tcpedu probes, then it reads."""
+    with ctx.ns.inside():
+        small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before listen(): scales too
+    small.bind((LINUX_IP, LINUX_PORT + 1))
+    small.listen(1)
+    small.settimeout(_STEP_TIMEOUT)
+    ep = Endpoint("client", ctx.port, model_config(), local_ip=TCPEDU_IP)
+    drv = Driver(ctx.tun, ep, result)
+    accepted = _Linux(lambda: small.accept()[0])
+    ep.connect(time.monotonic(), LINUX_PORT + 1, LINUX_IP)
+    drv.run_until(lambda: ep.state is State.ESTABLISHED and accepted.done, "the handshake")
+    small.close()
+    conn = accepted.result
+    conn.settimeout(_STEP_TIMEOUT)
+    data = _payload(100_000, b"zero window ")
+    ep.send(time.monotonic(), data)
+    drv.run_until(lambda: ep.snd_wnd == 0 and ep.flight_size == 0, "Linux's window to close")
+    def probes() -> int:
+        return sum(1 for e in drv.events if isinstance(e, Retransmitted) and e.reason == "probe")
+
+    drv.run_until(lambda: probes() >= 2, "two zero-window probes")
+    result.check("tcpedu probed the closed window (persist timer)", probes() >= 2, str(probes()))
+    reader = _Linux(lambda: _recv_exactly(conn, len(data)))
+    drv.run_until(lambda: reader.done and ep.snd_una == ep.snd_nxt, "the rest of the data")
+    result.check("Linux received every byte after reopening its window", reader.result == data,
+                 f"{len(reader.result or b'')} of {len(data)} bytes; {reader.error or ''}")
+    _teardown(drv, conn, result)
+
+
 def _scenario_tcpedu_closes_first(ctx: _Context, result: ScenarioResult) -> None:
     drv, accepted = _open_from_tcpedu(ctx, result)
     conn, ep = accepted.result, drv.ep
@@ -422,6 +453,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[_Context, ScenarioResult], None]]] = {
     "data": ("200 kB tcpedu→Linux, then 300 kB Linux→tcpedu", _scenario_data),
     "data-loss": ("the same, losing tcpedu's data segments 5 and 40 and Linux's 8, 30 and 31",
                   _scenario_data_loss),
+    "zero-window": ("Linux stops reading: window 0, tcpedu's persist probes, then it reads",
+                    _scenario_zero_window),
     "tcpedu-closes-first": ("tcpedu sends FIN first: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT",
                             _scenario_tcpedu_closes_first),
     "linux-closes-first": ("Linux sends FIN first: tcpedu CLOSE-WAIT, LAST-ACK, CLOSED",
