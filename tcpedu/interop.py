@@ -392,6 +392,39 @@ def _scenario_linux_closes_first(ctx: _Context, result: ScenarioResult) -> None:
     conn.close()
 
 
+def _scenario_simultaneous_close(ctx: _Context, result: ScenarioResult) -> None:
+    drv, accepted = _open_from_tcpedu(ctx, result)
+    conn, ep = accepted.result, drv.ep
+    conn.shutdown(socket.SHUT_WR)  # Linux's FIN is already on its way when...
+    ep.close(time.monotonic())  # ...tcpedu's FIN leaves: the two cross
+    drv.run_until(lambda: ep.state is State.TIME_WAIT, "both FINs to be acknowledged")
+    result.check("tcpedu went FIN-WAIT-1 → CLOSING → TIME-WAIT",
+                 _states(drv) == ["FIN-WAIT-1", "CLOSING", "TIME-WAIT"], str(_states(drv)))
+    result.check("Linux is in TIME-WAIT too", ctx.linux_state() == "TIME-WAIT", ctx.linux_state())
+    conn.close()
+
+
+def _scenario_simultaneous_open(ctx: _Context, result: ScenarioResult) -> None:
+    """Both sides connect to each other at once (RFC 9293 Figure 8): SYN, SYN crossing."""
+    linux_port = LINUX_PORT + 2
+    sock = ctx.linux_socket()
+    sock.bind((LINUX_IP, linux_port))
+    sock.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        sock.connect((TCPEDU_IP, ctx.port))  # Linux's SYN waits in the TUN...
+    ep = Endpoint("client", ctx.port, model_config(), local_ip=TCPEDU_IP)
+    drv = Driver(ctx.tun, ep, result)
+    ep.connect(time.monotonic(), linux_port, LINUX_IP)  # ...as tcpedu's SYN leaves
+    drv.run_until(lambda: ep.state is State.ESTABLISHED and ctx.linux_state() == "ESTABLISHED",
+                  "both sides to be ESTABLISHED")
+    result.check("tcpedu went SYN-SENT → SYN-RECEIVED → ESTABLISHED",
+                 _states(drv) == ["SYN-SENT", "SYN-RECEIVED", "ESTABLISHED"], str(_states(drv)))
+    result.check("Linux is ESTABLISHED", _tcp_state(sock) == "ESTABLISHED", _tcp_state(sock))
+    sock.setblocking(True)
+    sock.settimeout(_STEP_TIMEOUT)
+    _teardown(drv, sock, result)
+
+
 def _scenario_tcpedu_resets(ctx: _Context, result: ScenarioResult) -> None:
     drv, accepted = _open_from_tcpedu(ctx, result)
     conn, ep = accepted.result, drv.ep
@@ -459,6 +492,10 @@ SCENARIOS: dict[str, tuple[str, Callable[[_Context, ScenarioResult], None]]] = {
                             _scenario_tcpedu_closes_first),
     "linux-closes-first": ("Linux sends FIN first: tcpedu CLOSE-WAIT, LAST-ACK, CLOSED",
                            _scenario_linux_closes_first),
+    "simultaneous-close": ("both send FIN at once: FIN-WAIT-1, CLOSING, TIME-WAIT on both sides",
+                           _scenario_simultaneous_close),
+    "simultaneous-open": ("both connect at once: SYNs cross, SYN-RECEIVED on both sides",
+                          _scenario_simultaneous_open),
     "tcpedu-resets": ("tcpedu aborts: RST, Linux's recv() fails", _scenario_tcpedu_resets),
     "linux-resets": ("Linux aborts (SO_LINGER 0): tcpedu gets the RST", _scenario_linux_resets),
     "refused": ("tcpedu connects to a closed port: RST,ACK", _scenario_refused),

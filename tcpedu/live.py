@@ -53,7 +53,8 @@ SHIPPED: dict[str, str] = {
     "reset": "the client aborts mid-response: RST, then a RST for each segment still arriving",
     "half-close": "client sends its request and FIN; the server answers from CLOSE-WAIT",
     "loopback": "a 20 kB transfer on loopback (MTU 65536: the response is a single segment)",
-    "interop": "the tcpedu model talking to Linux: handshakes, both close orders, resets, refused",
+    "interop": "the tcpedu model talking to Linux: handshakes, every close order (simultaneous "
+               "too), simultaneous open, resets, a refused connection; tcpedu is 192.0.2.2",
 }
 
 VIAS = ("loopback", "wire")
