@@ -48,7 +48,8 @@ class Ladder:
     """
 
     def __init__(self, ax: Axes, timeline: Timeline, *, y: str = "step",
-                 look: str | Theme = "notebook") -> None:
+                 look: str | Theme = "notebook", times: bool = True,
+                 only_rows: tuple[int, int] | None = None, static: bool = True) -> None:
         if y not in ("step", "time"):
             raise ParameterError(f"y={y!r}: choose 'step' (one row per step) or 'time'")
         self.ax = ax
@@ -60,7 +61,10 @@ class Ladder:
         self.state_texts: list[tuple[int, Text]] = []
         self.time_texts: list[tuple[int, Text]] = []
         self.kinds: set[str] = set()
-        self._draw_static()
+        self.times = times
+        # Build artists only for steps in this range (a picture that never scrolls needs no more).
+        self.only_rows = only_rows
+        self._draw_static(static)
         self._draw_segments()
         self._draw_states()
         self.current = len(timeline) - 1
@@ -79,10 +83,10 @@ class Ladder:
         return max(span, 1.0) * 0.02
 
     # -- building ----------------------------------------------------------------------------
-    def _draw_static(self) -> None:
+    def _draw_static(self, lifelines: bool = True) -> None:
         ax, th = self.ax, self.theme
         hosts = self.timeline.trace.hosts
-        for node, x in self.xs.items():
+        for node, x in (self.xs.items() if lifelines else ()):
             ax.axvline(x, color=th.lifeline_color, lw=1.2 * th.line_scale, zorder=1)
             host = hosts.get(node)
             name = f"{node}\n{host.address}" if host else node
@@ -97,7 +101,8 @@ class Ladder:
         unit = "step" if self.y_mode == "step" else "ms"
         ax.set_ylabel(f"time ↓ ({unit})", fontsize=th.font_size)
         for step in self.timeline.steps:
-            if not step.of_type(SegmentSent):
+            if not self.times or not self._wanted(step.index, step.index) or \
+                    not step.of_type(SegmentSent):
                 continue
             t = self.ax.text(-0.53, self.row_y(step.index), f"{1000 * step.time:.1f} ms",
                              fontsize=th.font_size * 0.8, color="#666666", va="center",
@@ -110,6 +115,8 @@ class Ladder:
             first = tl.sent_step[seg_id]
             fate = tl.fate[seg_id]
             last = tl.end_step.get(seg_id)
+            if not self._wanted(first, first if last is None else last):
+                continue
             x0, y0 = self.xs[sent.src], self.row_y(first)
             x1 = self.xs.get(sent.dst, x0 + 1.0)
             lost = fate == "dropped"
@@ -129,7 +136,7 @@ class Ladder:
                                     linestyle=style.linestyle,
                                     linewidth=style.linewidth * th.line_scale, zorder=3,
                                     shrinkA=0, shrinkB=0)
-            self.ax.add_patch(patch)
+            self.ax.add_artist(patch)  # not add_patch: limits are set by show(), not data
             prefix = "".join(word for mark, word in MARK_LABELS.items() if mark in marks)
             label = prefix + tl.label(sent) + (" [lost]" if lost else "")
             text = self.ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, ha="center", va="bottom",
@@ -141,6 +148,10 @@ class Ladder:
                 (cross,) = self.ax.plot([x1], [y1], marker="X", ms=11 * th.line_scale,
                                         color=style.color, mec="black", mew=0.8, zorder=5)
             self.arrows.append(_Arrow(seg_id, first, last, (x0, y0), (x1, y1), patch, text, cross))
+
+    def _wanted(self, first: int, last: int) -> bool:
+        return self.only_rows is None or not (last < self.only_rows[0] - 1
+                                              or first > self.only_rows[1] + 1)
 
     def _angle(self, x0: float, y0: float, x1: float, y1: float) -> float:
         # Rotation is given in data coordinates (transform_rotates_text); y grows downward.
@@ -155,7 +166,7 @@ class Ladder:
                 self._state_text(-1, node, str(state), last_x)
         for index, changes in enumerate(self.timeline.change_at):
             for change in changes:
-                if change.node in self.xs:
+                if change.node in self.xs and self._wanted(index, index):
                     self._state_text(index, change.node, str(change.new), last_x)
 
     def _state_text(self, index: int, node: str, name: str, last_x: float) -> None:
@@ -230,11 +241,12 @@ class Ladder:
         for _, t in self.state_texts + self.time_texts:
             t.set_visible(False)
 
-    def legend(self) -> None:
-        """A legend of the segment kinds present (colour + line style + marker + word)."""
+    def legend(self, every_kind: bool = False) -> None:
+        """A legend of the segment kinds present (or of every kind): colour + line style +
+        marker + word."""
         handles = [Line2D([], [], color=s.color, linestyle=s.linestyle, marker=s.marker,
                           lw=s.linewidth * self.theme.line_scale, label=s.legend)
-                   for k, s in SEGMENT_STYLES.items() if k in self.kinds]
+                   for k, s in SEGMENT_STYLES.items() if every_kind or k in self.kinds]
         if handles:
             self.ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01),
                            ncol=min(4, len(handles)), fontsize=self.theme.font_size * 0.9,
