@@ -30,6 +30,21 @@ _EXPORTS: dict[str, str] = {
     "Config": "endpoint",
     "Trace": "trace",
     "Host": "trace",
+    "Timeline": "timeline",
+    "narrate": "narrate",
+    "plot_ladder": "plot",
+    "plot_state_diagram": "plot",
+    "plot_seq_time": "plot",
+    "plot_receive_buffer": "plot",
+    "plot_cwnd": "plot",
+    "TracePlayer": "widgets",
+    "ScenarioLab": "widgets",
+    "SegmentBuilder": "widgets",
+    "Quiz": "widgets",
+    "ack_quiz": "widgets",
+    "lecture": "widgets",
+    "export_gif": "widgets",
+    "export_html": "widgets",
 }
 
 __all__ = sorted(_EXPORTS)
