@@ -31,7 +31,6 @@ _EXPORTS: dict[str, str] = {
     "Trace": "trace",
     "Host": "trace",
     "Timeline": "timeline",
-    "narrate": "narrate",
     "plot_ladder": "plot",
     "plot_state_diagram": "plot",
     "plot_seq_time": "plot",
