@@ -223,7 +223,7 @@ class Conversation:
     """One TCP stream: both directions' analysis state, inferred states and counts."""
 
     __slots__ = ("stream", "flows", "client", "mru_syn", "first_rtt", "first_time", "last_time",
-                 "tag_counts", "pending", "changes", "keys")
+                 "tag_counts", "pending", "changes", "keys", "initial")
 
     def __init__(self, stream: int, flows: tuple[_Flow, _Flow], client: int, time: float) -> None:
         self.stream = stream
@@ -234,9 +234,11 @@ class Conversation:
         self.first_time = time
         self.last_time = time
         self.tag_counts: dict[int, int] = {}
-        self.pending: tuple[int, int, int, float] | None = None   # (direction, flags, ack, time)
+        # The segment in flight: (direction, flags, ack, time, end of its sequence space).
+        self.pending: tuple[int, int, int, float, int] | None = None
         self.changes: list[StateChanged] | None = None
         self.keys: tuple[Any, Any] = (None, None)
+        self.initial: tuple[State, State] = (State.ESTABLISHED, State.ESTABLISHED)
 
     @property
     def client_flow(self) -> _Flow:
@@ -294,6 +296,7 @@ class Analyzer:
         if flags & SYN:
             conv.flows[client].state = State.CLOSED if client == 0 else State.SYN_SENT
             conv.flows[1 - client].state = State.LISTEN
+        conv.initial = (conv.flows[0].state, conv.flows[1].state)
         self.conversations.append(conv)
         self._by_key[key] = (conv, 0)
         self._by_key[rkey] = (conv, 1)
@@ -340,11 +343,19 @@ class Analyzer:
             elif flags & ACK and rev.win_scale == -2:
                 fwd.win_scale = -2
 
-        # States, counts.
-        if conv.pending is not None:
+        # States: the previous segment arrives before this one is sent, unless this one comes
+        # from its receiver and does not acknowledge its SYN or FIN (then they crossed, as in a
+        # simultaneous open or close).
+        pending = conv.pending
+        crossed = (pending is not None and pending[0] != direction and pending[1] & (SYN | FIN)
+                   and not (flags & ACK and (ack - pending[4]) & _M < _HALF))
+        if pending is not None and not crossed:
             self._deliver(conv, time)
         self._send(conv, direction, flags, seq, seglen, time)
-        conv.pending = (direction, flags, ack, time)
+        if crossed:
+            self._deliver(conv, time)
+        conv.pending = (direction, flags, ack, time,
+                        (seq + seglen + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & _M)
         fwd.packets += 1
         fwd.payload += seglen
         conv.last_time = time
@@ -385,7 +396,7 @@ class Analyzer:
             self._apply(conv, flow, direction, triggers, time)
 
     def _deliver(self, conv: Conversation, time: float) -> None:
-        direction, flags, ack, _sent = conv.pending  # type: ignore[misc]
+        direction, flags, ack, _sent, _end = conv.pending  # type: ignore[misc]
         receiver = 1 - direction
         flow = conv.flows[receiver]
         fin_end = flow.fin_end
@@ -710,9 +721,18 @@ def _traces(capture: PathOrFile, only: int | None) -> list[Trace]:
 def _empty_trace(name: str, conv: Conversation) -> Trace:
     c, s = conv.client_flow, conv.server_flow
     hosts = {"client": Host("client", c.ip, c.port), "server": Host("server", s.ip, s.port)}
-    initial = [StateChanged(conv.first_time, role, State.CLOSED, flow.state, "capture starts")
-               for role, flow in (("client", c), ("server", s)) if flow.state != State.CLOSED]
-    # Inferred starting states are stated once, before any change.
+    # The inferred starting states, stated once before any change: a server that answers a SYN
+    # was listening (passive OPEN); without a handshake both sides start ESTABLISHED.
+    initial = []
+    for role, state in (("client", conv.initial[conv.client]),
+                        ("server", conv.initial[1 - conv.client])):
+        edge = TRANSITIONS.get((State.CLOSED, Trigger.PASSIVE_OPEN))
+        if state == State.LISTEN and edge is not None:
+            initial.append(StateChanged(conv.first_time, role, State.CLOSED, state,
+                                        str(edge.trigger), edge.rfc))
+        elif state not in (State.CLOSED, State.LISTEN):
+            initial.append(StateChanged(conv.first_time, role, State.CLOSED, state,
+                                        "capture starts"))
     trace = Trace(hosts, meta={"capture": name, "stream": conv.stream, "relative": True})
     for record in initial:
         trace.add(record)
