@@ -526,8 +526,11 @@ class Network:
     # -- the wire --------------------------------------------------------------------------------
     def _transmit(self, now: float, src: str, dst: str, segment: Segment, note: str,
                   spoofed_as: str) -> None:
-        if not note and src in self._endpoints and segment.seg_len:
-            note = self._retransmission_note(src, segment)
+        if not note and src in self._endpoints:
+            flags = segment.flags._value_
+            length = len(segment.payload) + (flags & 1) + (flags >> 1 & 1)  # FIN, SYN count one
+            if length:
+                note = self._retransmission_note(src, segment, length)
         sent = SegmentSent(now, next(self._ids), src, dst, segment, note, spoofed_as=spoofed_as)
         self.trace.records.append(sent)
         for tap in self._taps:
@@ -568,8 +571,8 @@ class Network:
             self.trace.records.append(copy)
             self._push(arrival, _DELIVER, copy, None)
 
-    def _retransmission_note(self, src: str, segment: Segment) -> str:
-        end = (segment.seq + segment.seg_len) & 0xFFFFFFFF
+    def _retransmission_note(self, src: str, segment: Segment, length: int) -> str:
+        end = (segment.seq + length) & 0xFFFFFFFF
         high = self._sent_high.get(src)
         pending = self._retransmit_pending.pop(src, None)
         if high is None or seq_lt(high, end):
