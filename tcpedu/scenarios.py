@@ -122,6 +122,10 @@ def run(name: str, **params: Any) -> Trace:
     return get(name)(**params)
 
 
+#: ``tcpedu.run_scenario("handshake")``: the same as :func:`run`.
+run_scenario = run
+
+
 def describe_all() -> str:
     """Every scenario with its description and parameters (``tcpedu simulate --list``)."""
     lines = []

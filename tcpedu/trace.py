@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .segment import Segment
 from .states import State
@@ -129,8 +129,8 @@ class Snapshot:
     bytes_delivered: int = 0
 
 
-Record = Union[SegmentSent, SegmentDropped, SegmentDelivered, StateChanged, TimerEvent, AppEvent,
-               Snapshot]
+Record = (SegmentSent | SegmentDropped | SegmentDelivered | StateChanged | TimerEvent | AppEvent
+          | Snapshot)
 
 
 @dataclass
