@@ -901,9 +901,13 @@ class Endpoint:
         return self._fin_queued and seq_gt(self.snd_una, self._fin_seq)
 
     def _reset(self, reason: str) -> None:
-        passive_syn_rcvd = self.state is State.SYN_RECEIVED and self._passive
+        syn_rcvd = self.state is State.SYN_RECEIVED
+        passive_syn_rcvd = syn_rcvd and self._passive
+        if syn_rcvd and not self._passive:
+            reason = "connection refused"  # an active OPEN that met a RST (§3.10.7.4)
         self._events.append(ConnectionReset(reason))
-        self._change(Trigger.RCV_RST)
+        self._change(Trigger.RCV_RST_ACTIVE_OPEN if syn_rcvd and not self._passive
+                     else Trigger.RCV_RST)
         if passive_syn_rcvd:
             self._cancel_all()
             self._new_tcb()

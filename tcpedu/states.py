@@ -52,6 +52,7 @@ class Trigger(str, enum.Enum):
     RCV_ACK_OF_FIN = "rcv ACK of FIN"
     RCV_FIN_AND_ACK_OF_FIN = "rcv FIN,ACK of FIN"
     RCV_RST = "rcv RST"
+    RCV_RST_ACTIVE_OPEN = "rcv RST after active OPEN"
     TIMEOUT_2MSL = "Timeout=2MSL"
     GIVE_UP = "retransmission limit"
 
@@ -101,6 +102,7 @@ _EDGES: tuple[tuple[State, Trigger, State, str, str], ...] = (
     # Edges in the text rather than the figure.
     (S.FIN_WAIT_1, T.RCV_FIN_AND_ACK_OF_FIN, S.TIME_WAIT, "snd ACK", "§3.10.7.4"),
     (S.SYN_RECEIVED, T.RCV_RST, S.LISTEN, "", "§3.10.7.4"),
+    (S.SYN_RECEIVED, T.RCV_RST_ACTIVE_OPEN, S.CLOSED, "delete TCB", "§3.10.7.4"),
     (S.SYN_SENT, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.3"),
     (S.ESTABLISHED, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
     (S.FIN_WAIT_1, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),

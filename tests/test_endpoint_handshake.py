@@ -186,6 +186,19 @@ def test_rst_in_syn_received_returns_a_passive_open_to_listen():
     assert ep.state is State.SYN_RECEIVED and ep.remote_port == 4001
 
 
+def test_rst_in_syn_received_closes_an_active_open_as_refused():
+    a = Endpoint("client", 1111, Config(isn=10))
+    b = Endpoint("server", 2222, Config(isn=20))
+    a.connect(0.0, 2222)
+    b.connect(0.0, 1111)
+    a.receive(0.1, b.segments_to_send()[0])
+    assert a.state is State.SYN_RECEIVED
+    a.receive(0.2, Segment(2222, 1111, seq=21, flags=Flags.RST))
+    assert a.state is State.CLOSED and a.get_timer() is None
+    events = list(iter(a.next_event, None))
+    assert ConnectionReset("connection refused") in events
+
+
 def test_random_isn_is_seeded_and_differs_per_endpoint_name():
     def isn(name, seed):
         ep = Endpoint(name, 40000, Config(seed=seed))
