@@ -164,6 +164,18 @@ def wraparound() -> list[Packet]:
     return t.packets
 
 
+def isn_wraps_to_zero() -> list[Packet]:
+    """The server's ISN is 2**32 - 1, so the ACK of its SYN is 0: Wireshark takes a next
+    sequence number or ACK of 0 for "none yet" and tags the third handshake segment dup-ack."""
+    t = Talk(client_isn=0xFFFFFFFE, server_isn=0xFFFFFFFF)
+    t.handshake()
+    t.data("client", 10)
+    t.data("server", 10)
+    t.ack("client")
+    t.close()
+    return t.packets
+
+
 def simultaneous_close() -> list[Packet]:
     """Both sides send FIN before seeing the other's."""
     t = Talk()
@@ -313,7 +325,7 @@ def retransmitted_syn() -> list[Packet]:
 
 SITUATIONS: dict[str, Callable[[], list[Packet]]] = {
     f.__name__: f for f in (clean_transfer, loss_with_rto, fast_retransmit, reordering,
-                            zero_window, wraparound, simultaneous_close, reset, refused, ipv6,
+                            zero_window, wraparound, isn_wraps_to_zero, simultaneous_close, reset, refused, ipv6,
                             interleaved, mid_stream, keep_alive, port_reuse,
                             gap_and_unseen_ack, starts_at_zero, retransmitted_syn)
 }

@@ -122,7 +122,12 @@ def test_relative_numbers_do_not_depend_on_the_isns(client_isn, server_isn):
         t.close()
         return [(r["seq"], r["ack"], r["len"], r["analysis"]) for r in records(t.packets)]
 
-    assert run(client_isn, server_isn) == run(0, 0)
+    ours, reference = run(client_isn, server_isn), run(7, 7)
+    assert [r[:3] for r in ours] == [r[:3] for r in reference]
+    # Tags too, except where an ISN makes a next sequence number or ACK exactly 0: Wireshark
+    # reads 0 as "not seen yet" (see the isn_wraps_to_zero situation, checked against tshark).
+    if all((isn + d) & 0xFFFFFFFF for isn in (client_isn, server_isn) for d in (0, 1)):
+        assert ours == reference
 
 
 def test_mid_stream_capture_counts_from_one_before_the_first_number():

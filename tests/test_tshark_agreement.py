@@ -92,7 +92,7 @@ def crafted(tmp_path_factory) -> dict[str, Path]:
 
 
 CRAFTED = ["clean_transfer", "loss_with_rto", "fast_retransmit", "reordering", "zero_window",
-           "wraparound", "simultaneous_close", "reset", "refused", "ipv6", "interleaved",
+           "wraparound", "isn_wraps_to_zero", "simultaneous_close", "reset", "refused", "ipv6", "interleaved",
            "mid_stream", "keep_alive", "port_reuse", "gap_and_unseen_ack", "starts_at_zero",
            "retransmitted_syn", "clean_transfer_vlan", "clean_transfer_qinq",
            "clean_transfer_sll", "clean_transfer_sll2", "clean_transfer_raw",
