@@ -14,6 +14,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,8 +108,6 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
     """Execute a notebook's code cells in a fresh kernel within ``timeout`` seconds in total and
     return the last snapshot of ``variables``. Runs in the worker process."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     run = Run()
     try:
@@ -120,7 +119,17 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
         cell["outputs"] = []
     snapshot = nbformat.v4.new_code_cell(_SNAPSHOT % (list(variables), MARKER))
     nb.cells = [*code_cells, snapshot]
-    workdir = tempfile.mkdtemp(prefix="tcpedu-grade-")
+    with tempfile.TemporaryDirectory(prefix="tcpedu-grade-", ignore_cleanup_errors=True) as workdir:
+        _execute(nb, code_cells, snapshot, workdir, timeout, run)
+    return run
+
+
+def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeout: float,
+             run: Run) -> None:
+    """Run the code cells in a kernel started in ``workdir``, snapshotting after each one."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
     client = NotebookClient(nb, timeout=int(timeout) + 1, kernel_name="python3",
                             allow_errors=True, resources={"metadata": {"path": workdir}})
 
@@ -165,7 +174,6 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
             except DeadKernelError:
                 run.status, run.detail = "kernel died", f"the kernel died in cell {index + 1}"
                 break
-    return run
 
 
 def _worker_main(argv: list[str]) -> int:
@@ -217,14 +225,22 @@ def submissions(directory: str | Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
-def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0) -> GradedSubmission:
-    """Run and judge one submission (``lab`` overrides the notebook's own metadata)."""
+def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0,
+              name: str | None = None) -> GradedSubmission:
+    """Run and judge one submission (``lab`` overrides the notebook's own metadata); ``name`` is
+    how the CSV calls it (default: the file name)."""
     from .exercises import lab_spec, start
 
+    name = name or path.name
     lab_id = lab or notebook_lab(path)
     if lab_id is None:
-        return GradedSubmission(path.name, "", "", "error", "no lab id in the notebook's metadata;"
-                                " pass --lab", [])
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return GradedSubmission(name, "", "", "unreadable", "not a notebook (invalid JSON)",
+                                    [])
+        return GradedSubmission(name, "", "", "error", "no lab id in the notebook's metadata; "
+                                "pass --lab", [])
     spec = lab_spec(lab_id)
     run = _run_worker(path, [q.variable for q in spec.questions], timeout)
     answers = {name: _from_json(value) for name, value in run.answers.items()}
@@ -232,8 +248,7 @@ def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0) -> Gra
     session = start(lab_id, student)
     feedback = session.evaluate(answers)
     detail = run.detail or ("; ".join(run.errors[:3]) if run.errors else "")
-    return GradedSubmission(path.name, lab_id, session.variant.student, run.status, detail,
-                            feedback)
+    return GradedSubmission(name, lab_id, session.variant.student, run.status, detail, feedback)
 
 
 def _from_json(value: Any) -> Any:
@@ -255,9 +270,18 @@ def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: f
         from .exercises import lab_spec
 
         lab_spec(lab)  # unknown lab id: one clear error before running anything
-    paths = submissions(directory)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda p: grade_one(p, lab, timeout), paths))
+    root = Path(directory)
+    paths = submissions(root)
+    # Private copies first: a submission that deletes or rewrites files in SUBMISSIONS_DIR
+    # cannot touch the notebooks graded after it.
+    with tempfile.TemporaryDirectory(prefix="tcpedu-submissions-") as private:
+        copies = []
+        for index, path in enumerate(paths):
+            copy = Path(private) / f"{index:05d}.ipynb"
+            shutil.copyfile(path, copy)
+            copies.append((copy, str(path.relative_to(root))))
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lambda c: grade_one(c[0], lab, timeout, c[1]), copies))
 
 
 def write_csv(results: Sequence[GradedSubmission], out: Any) -> None:

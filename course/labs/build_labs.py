@@ -2,6 +2,7 @@
 
     .venv/bin/python course/labs/build_labs.py          # rewrite the notebooks
     .venv/bin/python course/labs/build_labs.py --check  # exit 1 if any notebook is stale
+    .venv/bin/python course/labs/build_labs.py --release DIR [--graded]  # student copies only
 
 For each lab ``NN-name/``:
 
@@ -318,14 +319,14 @@ def _header(lab: LabNotebook, version: str) -> list[dict]:
                               f"**Time:** about {lab.minutes} minutes\n\n{HOW}")]
 
 
-def _setup(lab: LabNotebook, version: str) -> dict:
+def _setup(lab: LabNotebook, version: str, graded: bool = False) -> dict:
     student = {"student": '""   # your student id, as your instructor asked (empty: practice)',
                "solution": '""', "testing": '"testing-notebook"'}[version]
     extra = f"\n{lab.testing_setup}" if version == "testing" and lab.testing_setup else ""
     return _cell("code", f"""\
 from tcpedu.exercises import start, ____{extra}
 STUDENT = {student}
-lab = start("{lab.lab_id}", student=STUDENT, namespace=globals())
+lab = start("{lab.lab_id}", student=STUDENT, namespace=globals(){", graded=True" if graded else ""})
 lab.given()""")
 
 
@@ -349,14 +350,15 @@ def _question_cells(number: int, q: Q, prompt: str, version: str) -> list[dict]:
     return cells
 
 
-def build(lab: LabNotebook, version: str) -> dict:
-    """One version (student, solution, testing) of a lab as a notebook dict."""
+def build(lab: LabNotebook, version: str, graded: bool = False) -> dict:
+    """One version (student, solution, testing) of a lab as a notebook dict; ``graded`` turns
+    ``qN.solution()`` off in the student version."""
     from tcpedu.exercises import lab_spec
 
     spec = lab_spec(lab.lab_id)
     if [q.var for q in lab.questions] != [q.variable for q in spec.questions]:
         raise SystemExit(f"{lab.folder}: notebook questions differ from the lab's spec")
-    cells = _header(lab, version) + [_setup(lab, version), _cell("code", lab.explore)]
+    cells = _header(lab, version) + [_setup(lab, version, graded), _cell("code", lab.explore)]
     for number, (q, asked) in enumerate(zip(lab.questions, spec.questions, strict=True), 1):
         cells += _question_cells(number, q, asked.prompt, version)
     cells.append(_cell("markdown", f"## Check your reasoning\n\n{lab.outro}"))
@@ -380,7 +382,24 @@ def outputs() -> dict[Path, str]:
     return files
 
 
+def release(dest: Path, graded: bool) -> list[Path]:
+    """Write the student version of every lab to ``dest/NN-name.ipynb`` (what students get)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for lab in LABS:
+        path = dest / f"{lab.folder}.ipynb"
+        path.write_text(json.dumps(build(lab, "student", graded), indent=1, ensure_ascii=False)
+                        + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def main(argv: list[str]) -> int:
+    if "--release" in argv:
+        dest = Path(argv[argv.index("--release") + 1])
+        for path in release(dest, graded="--graded" in argv):
+            print(path)
+        return 0
     stale = []
     for path, text in outputs().items():
         if path.exists() and path.read_text(encoding="utf-8") == text:

@@ -1,0 +1,206 @@
+"""``tcpedu grade``: a batch of good and misbehaving submissions gives the right CSV and finishes.
+
+The batch is built from lab 1's own notebooks: the solution (full marks), a half-wrong answer
+sheet, one that loops forever (ignoring interrupts), one that raises, one whose cells were
+deleted and which deletes other files, one that kills its kernel, and a file that is not a
+notebook. One grading run (module fixture) serves every assertion.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tcpedu import cli
+from tcpedu.exercises import answer_key
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB1 = ROOT / "course" / "labs" / "01-handshake"
+TIME_LIMIT = 20  # seconds per submission: small, so the looping one does not hold the run up
+
+
+def _notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _set_student(nb: dict, student: str) -> dict:
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "STUDENT =" in "".join(cell["source"]):
+            lines = "".join(cell["source"]).splitlines()
+            cell["source"] = "\n".join(f'STUDENT = "{student}"' if line.startswith("STUDENT =")
+                                       else line for line in lines)
+    return nb
+
+
+def _answer_cell_index(nb: dict, variable: str) -> int:
+    return next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+                and "".join(c["source"]).lstrip().startswith(f"{variable} =")
+                or (c["cell_type"] == "code" and f"\n{variable} =" in "".join(c["source"])))
+
+
+def _code(source: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": source}
+
+
+def _insert_after(nb: dict, variable: str, source: str) -> dict:
+    nb = copy.deepcopy(nb)
+    nb["cells"].insert(_answer_cell_index(nb, variable) + 1, _code(source))
+    return nb
+
+
+def _answer(nb: dict, variable: str, value: str) -> dict:
+    nb = copy.deepcopy(nb)
+    cell = nb["cells"][_answer_cell_index(nb, variable)]
+    cell["source"] = "".join(cell["source"]).replace(f"{variable} = ____", f"{variable} = {value}")
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the batch once through the command line; return (rows by file, the directory)."""
+    folder = tmp_path_factory.mktemp("submissions")
+    solution = _notebook(LAB1 / "instructor" / "solution.ipynb")
+    student = _notebook(LAB1 / "lab.ipynb")
+    solution["metadata"]["tcpedu"]["version"] = "student"  # as if the student solved it
+
+    def save(name: str, nb: dict) -> None:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(json.dumps(nb), encoding="utf-8")
+
+    save("alice/correct.ipynb", _set_student(solution, "Alice"))
+    half = _set_student(student, "bob")
+    for variable, value in (("synack_ack", "syn.seq"), ("third_seq", "(syn.seq + 1) % 2**32"),
+                            ("third_ack", "synack.seq"), ("response_seq", "'banana'"),
+                            ("speaks_first", "next(s.src for s in lab.trace.segments() "
+                                             "if s.segment.payload)")):
+        half = _answer(half, variable, value)
+    save("bob/wrong.ipynb", half)
+    save("carol/loops.ipynb", _insert_after(_set_student(solution, "carol"), "third_ack",
+                                            "while True:\n    try:\n        pass\n"
+                                            "    except KeyboardInterrupt:\n        pass"))
+    save("dan/raises.ipynb", _insert_after(_set_student(solution, "dan"), "third_seq",
+                                           "raise RuntimeError('my code is broken')"))
+    deleting = _set_student(solution, "erin")
+    cut = _answer_cell_index(deleting, "request_ack")
+    deleting["cells"] = deleting["cells"][:cut - 1] + deleting["cells"][-2:]  # q4.. and table gone
+    victim = folder / "zed" / "victim.ipynb"
+    deleting = _insert_after(deleting, "synack_ack", f"import os\nos.remove({str(victim)!r})")
+    save("erin/deleted-cells.ipynb", deleting)
+    save("zed/victim.ipynb", _set_student(solution, "zed"))
+    save("fay/kills-kernel.ipynb", _insert_after(_set_student(solution, "fay"), "third_seq",
+                                                 "import os\nos._exit(1)"))
+    (folder / "gus").mkdir()
+    (folder / "gus" / "garbage.ipynb").write_text("this is not json", encoding="utf-8")
+
+    out = folder.parent / "scores.csv"
+    status = cli.main(["grade", str(folder), "--out", str(out), "--timeout", str(TIME_LIMIT),
+                       "--jobs", "2"])
+    assert status == 0
+    with out.open(encoding="utf-8") as handle:
+        rows = {row["file"]: row for row in csv.DictReader(handle)}
+    return rows, folder
+
+
+def test_every_submission_gets_a_row(graded):
+    rows, _ = graded
+    assert sorted(rows) == ["alice/correct.ipynb", "bob/wrong.ipynb", "carol/loops.ipynb",
+                            "dan/raises.ipynb", "erin/deleted-cells.ipynb",
+                            "fay/kills-kernel.ipynb", "gus/garbage.ipynb", "zed/victim.ipynb"]
+
+
+def test_correct_submission_scores_full_marks_for_its_own_variant(graded):
+    row = graded[0]["alice/correct.ipynb"]
+    assert (row["score"], row["max_score"], row["status"]) == ("6", "6", "ok")
+    assert row["student"] == "alice" and row["lab"] == "01-handshake"
+    assert all(row[f"q{n}"] == "1" for n in range(1, 7))
+
+
+def test_wrong_answers_score_partially_with_specific_feedback(graded):
+    row = graded[0]["bob/wrong.ipynb"]
+    assert row["score"] == "2" and row["status"] == "ok"
+    assert row["q1"] == "0" and "one too small: the SYN consumes one sequence number" in \
+        row["q1_feedback"]
+    assert row["q2"] == "1" and row["q2_feedback"].startswith("correct")
+    assert row["q4_feedback"].startswith("unanswered")
+    assert row["q5_feedback"].startswith("unreadable") and "banana" in row["q5_feedback"]
+
+
+def test_looping_submission_is_stopped_and_graded_on_what_it_answered(graded):
+    row = graded[0]["carol/loops.ipynb"]
+    assert row["status"] == "timeout"
+    assert [row[f"q{n}"] for n in range(1, 7)] == ["1", "1", "1", "0", "0", "0"]
+
+
+def test_raising_submission_keeps_running_after_the_error(graded):
+    row = graded[0]["dan/raises.ipynb"]
+    assert (row["score"], row["status"]) == ("6", "ok")
+    assert "RuntimeError" in row["detail"]
+
+
+def test_deleted_cells_count_as_unanswered_and_deleting_files_harms_no_one(graded):
+    rows, folder = graded
+    row = rows["erin/deleted-cells.ipynb"]
+    assert row["score"] == "3" and row["status"] == "ok"
+    assert not (folder / "zed" / "victim.ipynb").exists()  # the submission did delete it...
+    assert rows["zed/victim.ipynb"]["score"] == "6"       # ...but it was graded from a copy
+
+
+def test_kernel_killer_is_graded_on_the_answers_before_it_died(graded):
+    row = graded[0]["fay/kills-kernel.ipynb"]
+    assert row["status"] == "kernel died"
+    assert row["score"] == "2"
+
+
+def test_a_file_that_is_not_a_notebook_is_a_row_not_a_crash(graded):
+    row = graded[0]["gus/garbage.ipynb"]
+    assert row["status"] == "unreadable" and row["score"] == "0"
+
+
+def test_answer_key_command_prints_the_variant_answers(capsys):
+    assert cli.main(["grade", "--key", "01-handshake", "--student", "Alice"]) == 0
+    out = capsys.readouterr().out
+    for row in answer_key("01-handshake", "alice"):
+        assert f"{row['variable']:<24} {row['shown']}" in out
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["grade"], "give SUBMISSIONS_DIR"),
+    (["grade", "/nonexistent/dir"], "is not a directory"),
+    (["grade", ".", "--lab", "99-nope"], "unknown lab '99-nope'"),
+    (["grade", ".", "--timeout", "0"], "timeout must be > 0"),
+    (["grade", "--key", "nope"], "unknown lab 'nope'"),
+])
+def test_bad_input_is_one_line_error_exit_2(argv, says, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1
+
+
+def test_csv_writer_lists_every_question_column():
+    from tcpedu.exercises import start
+    from tcpedu.grade import GradedSubmission, write_csv
+
+    feedback = start("02-loss", "x").evaluate({})
+    out = io.StringIO()
+    write_csv([GradedSubmission("a.ipynb", "02-loss", "x", "ok", "", feedback)], out)
+    header, row = list(csv.reader(io.StringIO(out.getvalue())))
+    assert header[:7] == ["file", "student", "lab", "score", "max_score", "status", "detail"]
+    assert header[7:] == [c for n in range(1, 6) for c in (f"q{n}", f"q{n}_feedback")]
+    assert row[3:5] == ["0", "5"]
+
+
+def test_worker_that_overruns_everything_is_killed(monkeypatch, tmp_path):
+    from tcpedu import grade
+
+    monkeypatch.setattr(grade, "STARTUP_ALLOWANCE", 0.0)
+    nb = tmp_path / "slow.ipynb"
+    nb.write_text(json.dumps(_set_student(_notebook(LAB1 / "lab.ipynb"), "x")), encoding="utf-8")
+    run = grade._run_worker(nb, ["synack_ack"], 0.01)  # no kernel starts in 10 ms
+    assert run.status == "timeout" and "stopped" in run.detail

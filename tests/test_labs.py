@@ -1,0 +1,165 @@
+"""The labs: notebooks up to date, solutions apart, answers from the model, checks right for
+every variant (the testing notebooks' right and wrong answers, replayed for many students)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tcpedu.exercises import LABS, answer_key, lab_spec, start
+from tcpedu.exercises.forms import SeqNumber
+
+ROOT = Path(__file__).resolve().parent.parent
+LABS_DIR = ROOT / "course" / "labs"
+STUDENTS = ("s1000001", "Kim Min-jun", "alice", "bob", "testing-notebook", "")
+
+
+def _builder():
+    spec = importlib.util.spec_from_file_location("build_labs", LABS_DIR / "build_labs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_labs"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILDER = _builder()
+NOTEBOOKS = {lab.lab_id: lab for lab in BUILDER.LABS}
+
+
+def test_at_least_five_labs_each_with_three_versions():
+    assert len(LABS) >= 5 and set(NOTEBOOKS) == set(LABS)
+    for lab in BUILDER.LABS:
+        folder = LABS_DIR / lab.folder
+        for path in (folder / "lab.ipynb", folder / "instructor" / "solution.ipynb",
+                     folder / "instructor" / "testing.ipynb"):
+            meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["tcpedu"]
+            assert meta["lab"] == lab.lab_id
+
+
+def test_notebooks_are_up_to_date_with_the_builder():
+    assert BUILDER.main(["--check"]) == 0, "run: .venv/bin/python course/labs/build_labs.py"
+
+
+@pytest.mark.parametrize("lab_id", list(LABS))
+def test_student_version_holds_no_answer_and_no_solution(lab_id):
+    folder = LABS_DIR / NOTEBOOKS[lab_id].folder
+    text = (folder / "lab.ipynb").read_text(encoding="utf-8")
+    cells = json.loads(text)["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    for q in NOTEBOOKS[lab_id].questions:
+        assert f"{q.var} = ____" in code
+        assert q.solution.splitlines()[-1] not in code
+    for row in answer_key(lab_id, ""):  # the variant an empty STUDENT gets
+        answer = row["answer"]
+        if isinstance(answer, int) and answer > 9999:
+            assert str(answer) not in text and hex(answer) not in text
+    # solutions live apart, in a folder the student version never names
+    assert not list(folder.glob("*solution*")) and "instructor/" not in text
+    assert [p.name for p in folder.glob("*.ipynb")] == ["lab.ipynb"]
+
+
+def _replay(lab_id: str, student: str) -> tuple[object, dict]:
+    """Run a lab's explore and solution code for ``student``, as the testing notebook does."""
+    namespace: dict = {}
+    lab = start(lab_id, student, namespace=namespace)
+    from tcpedu.states import State
+
+    namespace.update(lab=lab, State=State)
+    exec(NOTEBOOKS[lab_id].explore, namespace)
+    return lab, namespace
+
+
+@pytest.mark.parametrize("lab_id", list(LABS))
+@pytest.mark.parametrize("student", STUDENTS)
+def test_right_answers_pass_and_wrong_ones_fail_for_every_variant(lab_id, student):
+    lab, ns = _replay(lab_id, student)
+    for number, q in enumerate(NOTEBOOKS[lab_id].questions, 1):
+        question = ns[f"q{number}"]
+        assert question.evaluate().outcome == "unanswered"
+        exec(q.solution, ns)
+        ns["right"] = ns[q.var]
+        assert question.evaluate().correct, f"{lab_id} q{number} ({student}): solution rejected"
+        for form in q.forms:
+            assert question.evaluate(eval(form.split("  #")[0], ns)).correct, \
+                f"{lab_id} q{number} ({student}): accepted form {form} rejected"
+        for value, says in q.wrong:
+            feedback = question.evaluate(eval(value, ns))
+            assert not feedback.correct, f"{lab_id} q{number} ({student}): {value} accepted"
+            assert says.lower() in feedback.message.lower(), \
+                f"{lab_id} q{number} ({student}): {value} → {feedback.message!r}, wanted {says!r}"
+
+
+@pytest.mark.parametrize("lab_id", list(LABS))
+def test_answers_are_computed_per_variant(lab_id):
+    """Different students get different numbers (the answers come from their scenario)."""
+    keys = [answer_key(lab_id, s) for s in STUDENTS]
+    differing = [n for n in range(len(keys[0])) if len({json.dumps(k[n]["answer"])
+                                                         for k in keys}) > 1]
+    assert differing, f"{lab_id}: every variant has the same answers"
+    assert answer_key(lab_id, "Alice") == answer_key(lab_id, " alice ")
+
+
+@pytest.mark.parametrize("lab_id", list(LABS))
+def test_sequence_answers_are_the_numbers_in_the_trace(lab_id):
+    """Every sequence-number answer appears in the variant's trace (never invented)."""
+    lab = start(lab_id, "trace-check")
+    numbers = set()
+    for value in lab.facts.values():
+        if hasattr(value, "segments"):
+            base = value.meta.get("base_seq", {})
+            for s in value.segments():
+                shift = base.get(s.src, 0)
+                numbers.add((s.segment.seq + shift) % 2**32)
+                numbers.add((s.segment.ack + base.get(s.dst, 0)) % 2**32)
+    for n in range(1, len(lab.questions) + 1):
+        expected = lab.expected(n)
+        if isinstance(expected.form, SeqNumber):
+            assert expected.value in numbers, f"{lab_id} q{n}"
+
+
+def test_feedback_messages_named_in_the_issue():
+    lab, ns = _replay("01-handshake", "issue-example")
+    syn = ns["syn"]
+    assert ns["q1"].evaluate(syn.seq).message == ("your ACK is one too small: the SYN consumes "
+                                                  "one sequence number")
+    lab3, ns3 = _replay("03-reordering", "issue-example")
+    isn, mss, late = ns3["isn"], ns3["mss"], ns3["late"]
+    message = ns3["q1"].evaluate((isn + 1 + (late + 1) * mss) % 2**32).message
+    assert message == ("you acknowledged the segment that arrived out of order; TCP's ACK is "
+                       "cumulative")
+
+
+def test_solutions_grade_full_marks_in_a_clean_kernel(tmp_path):
+    """Every lab's solution, submitted under a student id, gets every point from the grader."""
+    from tcpedu.grade import grade_directory
+
+    for lab in BUILDER.LABS:
+        nb = json.loads((LABS_DIR / lab.folder / "instructor" / "solution.ipynb").read_text())
+        for cell in nb["cells"]:
+            source = "".join(cell["source"])
+            cell["source"] = re.sub(r'^STUDENT = .*$', 'STUDENT = "grader-check"', source,
+                                    flags=re.M)
+        (tmp_path / f"{lab.folder}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    results = grade_directory(tmp_path, timeout=120, jobs=2)
+    assert [r.lab for r in results] == [lab.lab_id for lab in BUILDER.LABS]
+    for r in results:
+        assert r.status == "ok" and r.score == r.max_score == len(lab_spec(r.lab).questions), r
+        assert r.student == "grader-check"
+
+
+def test_release_writes_only_student_versions_with_solutions_off(tmp_path, capsys):
+    assert BUILDER.main(["--release", str(tmp_path), "--graded"]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [f"{lab.folder}.ipynb" for lab in BUILDER.LABS]
+    for path in tmp_path.iterdir():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        setup = "".join(nb["cells"][1]["source"])
+        assert "graded=True" in setup and nb["metadata"]["tcpedu"]["version"] == "student"
+    lab = start("01-handshake", "x", graded=True)
+    lab.question(1).solution()
+    assert "hidden in a graded lab" in capsys.readouterr().out
