@@ -80,8 +80,9 @@ class Reno(CongestionControl):
         self._ca_acked = 0  # bytes acked since cwnd last grew in congestion avoidance
 
     def set_mss(self, mss: int) -> None:
-        if not self._explicit_iw and self.mss != mss:
-            self.cwnd = initial_window(mss)
+        if self.mss != mss:
+            # Keep the initial window's segment count for the MSS the handshake settled on.
+            self.cwnd = (self.cwnd // self.mss) * mss if self._explicit_iw else initial_window(mss)
         self.mss = mss
 
     @property

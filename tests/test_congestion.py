@@ -86,6 +86,15 @@ def test_transfer_shows_slow_start_then_congestion_avoidance_in_snapshots():
     assert pair.received["server"] == b"c" * 6000
 
 
+def test_initial_cwnd_counts_segments_of_the_negotiated_mss():
+    pair = ConnectionPair(Config(isn=1, mss=1000, initial_cwnd=3), Config(isn=2, mss=500))
+    pair.connect()
+    assert pair.client.mss == 500 and pair.client.cwnd == 1500
+    default = ConnectionPair(Config(isn=1, mss=1460), Config(isn=2, mss=536))
+    default.connect()
+    assert default.client.cwnd == 4 * 536  # RFC 5681 IW for a 536-byte MSS
+
+
 def test_cwnd_limits_the_bytes_in_flight():
     pair = ConnectionPair(Config(isn=1, mss=100, initial_cwnd=2), Config(isn=2), delay=0.05)
     pair.connect()
