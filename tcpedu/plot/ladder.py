@@ -269,7 +269,7 @@ def ladder_figure(rows: int, look: str | Theme = "notebook", legend: bool = True
 def plot_ladder(trace: Trace | Timeline, *, step: int | None = None, start: int = 0,
                 rows: int | None = None, max_rows: int = 60, relative: bool = True,
                 y: str = "step", look: str | Theme = "notebook") -> Figure:
-    """The ladder diagram of a trace as a matplotlib Figure.
+    """The ladder diagram of a trace as a matplotlib Figure (its :class:`Ladder` is ``fig.ladder``).
 
     Up to ``step`` (default: the whole trace). A long trace shows ``max_rows`` steps from
     ``start`` and says which part is shown; pass ``start`` to scroll, or use the player.
@@ -294,4 +294,5 @@ def plot_ladder(trace: Trace | Timeline, *, step: int | None = None, start: int 
                  f"(scroll with start=…, or use TracePlayer)", ha="right", va="bottom",
                  fontsize=view.theme.font_size * 0.9, style="italic")
     view.legend()
+    fig.ladder = view  # the artists, for callers that animate or inspect the picture
     return fig
