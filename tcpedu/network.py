@@ -273,7 +273,7 @@ class Network:
         self._timers: dict[str, float | None] = {}
         self._last_snapshot: dict[str, tuple] = {}
         self._sent_high: dict[str, int] = {}
-        self._retransmit_pending: dict[str, int] = {}
+        self._retransmit_pending: dict[str, str] = {}
         self._note_pending: dict[str, str] = {}
         self._callbacks: dict[tuple[str, str], list[tuple[AppCallback, float]]] = {}
         self._taps: list[Callable[[Network, float, SegmentSent], Any]] = []
@@ -577,9 +577,9 @@ class Network:
         pending = self._retransmit_pending.pop(src, None)
         if high is None or seq_lt(high, end):
             self._sent_high[src] = end
-        if pending is not None or (high is not None and seq_lt(segment.seq, high)):
-            return "retransmission"
-        return ""
+        if pending is not None:
+            return pending
+        return "retransmission" if high is not None and seq_lt(segment.seq, high) else ""
 
     # -- helpers -----------------------------------------------------------------------------------
     def _push(self, time: float, code: int, a: Any, b: Any) -> None:
@@ -645,8 +645,13 @@ def _received(net: Network, now: float, node: str, ev: Any) -> None:
     net._record_app(now, node, "received", f"{len(ev.data)} bytes", bytes(ev.data))
 
 
+#: The note a resent segment gets, by the endpoint's reason (``Retransmitted.reason``).
+RESEND_NOTES: dict[str, str] = {"rto": "retransmission", "fast": "retransmission",
+                                "probe": "zero-window probe"}
+
+
 def _retransmitted(net: Network, now: float, node: str, ev: Any) -> None:
-    net._retransmit_pending[node] = ev.seq
+    net._retransmit_pending[node] = RESEND_NOTES.get(getattr(ev, "reason", ""), "retransmission")
 
 
 def _challenge_ack(net: Network, now: float, node: str, ev: Any) -> None:

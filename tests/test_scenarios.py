@@ -8,8 +8,8 @@ from tcpedu import scenarios
 from tcpedu.errors import ParameterError
 from tcpedu.scenarios import FORGED, REQUEST, SCENARIOS, payload, run
 from tcpedu.segment import Flags
-from tcpedu.states import State
-from tcpedu.trace import AppEvent, SegmentDropped, SegmentSent, Snapshot, TimerEvent, Trace
+from tcpedu.states import TRANSITIONS, State, Trigger
+from tcpedu.trace import AppEvent, SegmentDropped, SegmentSent, TimerEvent, Trace
 
 S = State
 
@@ -218,6 +218,8 @@ def test_zero_window_closes_probes_and_reopens() -> None:
     sent_while_closed = [s for s in trace.segments("client")
                          if zero[0].time < s.time < 2.0 and s.segment.payload]
     assert sent_while_closed, "the sender should probe the zero window"
+    assert sent_while_closed[0].note == "zero-window probe"
+    assert len(sent_while_closed[0].segment.payload) == 1
     assert trace.app_data("server") == payload(6000)
     reopened = [s for s in trace.segments("server") if s.time >= 2.0 and s.segment.window > 0]
     assert reopened
@@ -268,7 +270,11 @@ def test_every_scenario_is_deterministic_and_seed_dependent(name: str) -> None:
     other = run(name, seed=4)
     assert [s.segment.seq for s in other.segments()] != [s.segment.seq for s in first.segments()]
     assert first.meta["scenario"] == name and first.meta["params"] == {"seed": 3}
-    assert all(isinstance(r, (Snapshot, SegmentSent)) or r.time >= 0 for r in first)
+    times = [r.time for r in first]
+    assert times == sorted(times) and times[0] >= 0
+    for change in first.state_changes():
+        edge = TRANSITIONS.get((change.old, Trigger(change.trigger)))
+        assert edge is not None and edge.target is change.new and edge.rfc == change.rfc
 
 
 @pytest.mark.parametrize("name, params, message", [
@@ -281,6 +287,8 @@ def test_every_scenario_is_deterministic_and_seed_dependent(name: str) -> None:
     ("handshake", {"client_isn": 2**32}, "client_isn=4294967296: must be at most"),
     ("handshake", {"delay": "slow"}, "delay='slow': expected float"),
     ("hijack", {"challenge_ack": "maybe"}, "challenge_ack='maybe': expected bool"),
+    ("hijack", {"delay": 0.5, "duration": 1.0}, "duration=1.0: the attack comes at"),
+    ("zero_window", {"rcv_buffer": 500, "mss": 1000}, "rcv_buffer=500: give a buffer larger"),
 ])
 def test_bad_parameters_raise_parameter_error_naming_them(name: str, params: dict,
                                                           message: str) -> None:
