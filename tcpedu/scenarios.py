@@ -7,6 +7,7 @@ lab read it). Same parameters, same trace: every random choice comes from ``seed
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -396,7 +397,7 @@ def wraparound(size: int, client_isn: int, server_isn: int | None, mss: int, del
     return net.run()
 
 
-HIJACK_ATTACKS = ("data", "data-out-of-window", "rst-exact", "rst-in-window")
+HIJACK_ATTACKS = ("data", "data-out-of-window", "data-blind-guess", "rst-exact", "rst-in-window")
 
 
 @scenario("hijack", "An on-path attacker reads SEQ/ACK and injects a segment spoofed as the "
@@ -439,6 +440,9 @@ def hijack(attack: str, challenge_ack: bool, offset: int, duration: float,
             "data": base.replace(flags=Flags.PSH | Flags.ACK, payload=FORGED),
             "data-out-of-window": base.replace(seq=(expected + 2**31) & 0xFFFFFFFF,
                                                flags=Flags.PSH | Flags.ACK, payload=FORGED),
+            # An off-path attacker sees nothing and must guess: one try in 2**32.
+            "data-blind-guess": base.replace(seq=random.Random(f"guess/{seed}").getrandbits(32),
+                                             flags=Flags.PSH | Flags.ACK, payload=FORGED),
             "rst-exact": base.replace(flags=Flags.RST, ack=0),
             "rst-in-window": base.replace(seq=(expected + offset) & 0xFFFFFFFF,
                                           flags=Flags.RST, ack=0),

@@ -241,10 +241,13 @@ def test_hijack_in_window_data_is_accepted_and_desynchronises_the_client() -> No
     assert trace.final_state("server") is S.ESTABLISHED
 
 
-def test_hijack_out_of_window_data_is_refused() -> None:
-    trace = run("hijack", attack="data-out-of-window")
+@pytest.mark.parametrize("attack", ["data-out-of-window", "data-blind-guess"])
+def test_hijack_wrong_sequence_number_is_refused(attack: str) -> None:
+    trace = run("hijack", attack=attack)
     assert FORGED not in trace.app_data("server")
     assert b"logout" in trace.app_data("server")
+    assert [e for e in app_events(trace, "server", "segment-ignored")
+            if e.time > trace.segments("attacker")[0].time]
 
 
 @pytest.mark.parametrize("attack, challenge_ack, survives", [
