@@ -489,17 +489,15 @@ class Network:
     def _settle(self, now: float, node: str, endpoint: Any) -> None:
         """Record what the endpoint reports, send what it queued, re-arm its timer."""
         records = self.trace.records
-        event = endpoint.next_event()
+        next_event = endpoint.next_event
+        event = next_event()
         while event is not None:
-            handler = _EVENT_RECORDERS.get(type(event).__name__)
-            if handler is None:
-                records.append(AppEvent(now, node, type(event).__name__.lower()))
-            else:
-                handler(self, now, node, event)
-            event = endpoint.next_event()
+            handler = _RECORDER_BY_TYPE.get(type(event)) or _recorder_for(type(event))
+            handler(self, now, node, event)
+            event = next_event()
         segments = endpoint.segments_to_send()
         if segments:
-            peer = self._peer(node)
+            peer = self._peers.get(node) or self._peer(node)
             note = self._note_pending.pop(node, "") if self._note_pending else ""
             for segment in segments:
                 self._transmit(now, node, peer, segment, note, "")
@@ -564,7 +562,7 @@ class Network:
             departure = start + (len(segment.payload) + HEADER_BYTES) / link.bandwidth
             self._busy[(src, dst)] = departure
         arrival = departure + link.delay + extra
-        self._push(arrival, _DELIVER, sent, None)
+        heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
         for _ in range(copies):
             copy = SegmentSent(now, next(self._ids), src, dst, segment, "duplicate",
                                spoofed_as=spoofed_as)
@@ -662,6 +660,20 @@ def _ignored(net: Network, now: float, node: str, ev: Any) -> None:
     net.trace.records.append(AppEvent(now, node, "segment-ignored", str(ev.reason)))
 
 
+def _unknown_event(net: Network, now: float, node: str, ev: Any) -> None:
+    net.trace.records.append(AppEvent(now, node, type(ev).__name__.lower()))
+
+
+def _recorder_for(event_type: type) -> Callable[[Network, float, str, Any], None]:
+    """The recorder of an endpoint event class, found by its name and cached by its type."""
+    handler = _EVENT_RECORDERS.get(event_type.__name__, _unknown_event)
+    _RECORDER_BY_TYPE[event_type] = handler
+    return handler
+
+
+_RECORDER_BY_TYPE: dict[type, Callable[[Network, float, str, Any], None]] = {}
+
+#: How each endpoint event (by class name) is written into the trace.
 _EVENT_RECORDERS: dict[str, Callable[[Network, float, str, Any], None]] = {
     "StateChange": _state_change,
     "TimerArmed": _timer("armed"),
