@@ -14,7 +14,7 @@ from typing import Any
 
 _NAMES = {
     "TracePlayer": "player",
-    "lecture": "lecture",
+    "lecture": "player",
     "export_gif": "export",
     "export_html": "export",
     "ScenarioLab": "lab",

@@ -27,7 +27,7 @@ SLIDER_SPAN = 60
 
 def control_for(param: Any) -> W.Widget:
     """An ipywidget for one scenario :class:`~tcpedu.scenarios.Param`."""
-    label = {"description": param.name, "description_tooltip": param.help,
+    label = {"description": param.name, "tooltip": param.help,
              "style": {"description_width": "initial"}}
     lo, hi = param.minimum, param.maximum
     if param.choices:

@@ -232,3 +232,11 @@ def _title(trace: Trace, steps: int) -> str:
     meta = trace.meta
     name = meta.get("scenario") or meta.get("capture") or "trace"
     return f"{name}: {len(trace.segments())} segments, {steps} steps"
+
+
+def lecture(trace: Trace, **options: Any) -> TracePlayer:
+    """Lecture mode: a TracePlayer in the projector preset (large fonts, thick lines, wide
+    layout). Export it for slides with ``export_gif`` / ``export_html``."""
+    options.setdefault("look", "projector")
+    options.setdefault("rows", 16)
+    return TracePlayer(trace, **options)
