@@ -288,6 +288,65 @@ dup_ack_frame = [s for s in trace.segments() if "dup-ack" in s.tags][n - 1].fram
         ),
         outro="The first segments of the capture as a table (the whole one is long):",
         minutes=45),
+    LabNotebook(
+        "06-hijack", "06-hijack", "Lab 6 — Session hijacking and its defences",
+        intro="""\
+Note 1 warns that whoever computes the right SEQ and ACK numbers can talk to the server in the
+client's place. Here an on-path attacker watches a logged-in session and injects a request
+spoofed as the client; then two attackers try to kill a connection with a forged RST, against a
+server with RFC 5961's defences and one without; finally an off-path attacker has to guess.
+Everything runs in the simulator: no real network is touched.""",
+        prerequisites="Notebook 08 (session hijacking).",
+        explore="""\
+trace = lab.trace
+attack_time = next(s.time for s in trace.segments() if s.src == "attacker")
+lab.table(until=attack_time)   # what the on-path attacker saw before striking""",
+        questions=(
+            Q("forged_seq", "The attacker saw everything above.",
+              """\
+last = [s for s in trace.segments("client") if s.segment.payload and s.time < attack_time][-1]
+forged_seq = (last.segment.seq + len(last.segment.payload)) % 2**32""",
+              forms=("hex(right)", "right - lab.facts['client_isn']  # relative"),
+              wrong=(("last.segment.seq", "where the client's last data started"),
+                     ("[s for s in trace.segments('client') if s.time < attack_time][-1]"
+                      ".segment.ack", "belongs in the ACK field"))),
+            Q("forged_ack", "And the other number.",
+              "forged_ack = [s for s in trace.segments('client') "
+              "if s.time < attack_time][-1].segment.ack",
+              forms=("str(right)",),
+              wrong=(("(lab.facts['server_isn'] + 1) % 2**32", "everything it sent"),
+                     ("forged_seq", "client's own numbering"))),
+            Q("forged_delivered", "The forged segment arrives.",
+              '''\
+forged = next(s for s in trace.segments() if s.src == "attacker")
+forged_delivered = "yes" if forged.segment.payload in trace.app_data("server") else "no"''',
+              forms=("right.upper()",),
+              wrong=(("'no' if right == 'yes' else 'yes'", "tcp cannot tell"),
+                     ("'maybe'", "not one of"))),
+            Q("logout_delivered", "Later the real client, unaware, sends `GET /logout`.",
+              'logout_delivered = "yes" if b"/logout" in trace.app_data("server") else "no"',
+              forms=("right.title()",),
+              wrong=(("'no' if right == 'yes' else 'yes'", "desynchronisation"),)),
+            Q("challenge_reply", "A forged RST lands inside the window but not exactly at "
+              "RCV.NXT (`lab.table('rst_5961')`).",
+              "challenge_reply = 'challenge ack'   # RFC 5961 §3",
+              forms=("'Challenge ACK'",),
+              wrong=(("'nothing'", "does answer"), ("'rst'", "does not reset"))),
+            Q("state_without_5961", "The same RST against a server without RFC 5961 "
+              "(`lab.table('rst_793')`).",
+              "state_without_5961 = lab.facts['rst_793'].final_state('server')",
+              forms=("right.value.lower()",),
+              wrong=(("'ESTABLISHED'", "blind rst attacks worked"),
+                     ("'TIME-WAIT'", "skips TIME-WAIT"))),
+            Q("blind_accepted", "An off-path attacker sees nothing and guesses the SEQ "
+              "(`lab.table('blind')`).",
+              'blind_accepted = "yes" if b"mallory" in lab.facts["blind"].app_data("server") '
+              'else "no"',
+              wrong=(("'no' if right == 'yes' else 'yes'", "guess"),)),
+        ),
+        outro="The whole on-path attack, then the RST with and without RFC 5961:",
+        extra_cells=('lab.table("rst_5961")', 'lab.table("rst_793")'),
+        minutes=45),
 )
 
 

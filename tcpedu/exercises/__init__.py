@@ -39,6 +39,7 @@ LABS: dict[str, str] = {
     "03-reordering": "lab03_reordering",
     "04-teardown": "lab04_teardown",
     "05-capture": "lab05_capture",
+    "06-hijack": "lab06_hijack",
 }
 
 __all__ = ["LABS", "Expected", "Feedback", "Lab", "LabSpec", "Mistake", "Question",

@@ -291,8 +291,10 @@ class Lab:
         if self.spec.given is not None:
             print(self.spec.given(self.facts))
 
-    def table(self, which: str = "trace", relative: bool = False) -> None:
-        """Print the segments of ``facts[which]`` (default the main trace) as a table."""
+    def table(self, which: str = "trace", relative: bool = False,
+              until: float | None = None) -> None:
+        """Print the segments of ``facts[which]`` (default the main trace) as a table; with
+        ``until``, only those sent before that time."""
         from .show import segment_table
 
         trace = self.facts.get(which)
@@ -300,7 +302,7 @@ class Lab:
             names = [k for k, v in self.facts.items() if hasattr(v, "segments")]
             raise ParameterError(f"lab {self.spec.id} has no trace {which!r}; it has "
                                  f"{', '.join(names)}")
-        print(segment_table(trace, relative_to_isn=relative))
+        print(segment_table(trace, relative_to_isn=relative, until=until))
 
     def progress(self) -> None:
         """Print each question's latest verdict and the score so far."""

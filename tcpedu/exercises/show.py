@@ -6,14 +6,16 @@ from ..seq import relative
 from ..trace import SegmentDelivered, SegmentDropped, Trace
 
 
-def segment_table(trace: Trace, relative_to_isn: bool = False) -> str:
+def segment_table(trace: Trace, relative_to_isn: bool = False,
+                  until: float | None = None) -> str:
     """One line per segment on the wire: number, time, direction, flags, SEQ, ACK, length, fate.
 
-    With ``relative_to_isn`` the numbers count from each side's ISN, as Wireshark shows them.
+    With ``relative_to_isn`` the numbers count from each side's ISN, as Wireshark shows them;
+    with ``until``, only segments sent before that time are listed.
     """
     fates = {r.id: "lost ✗" for r in trace.of_type(SegmentDropped)}
     fates.update({r.id: "" for r in trace.of_type(SegmentDelivered) if r.id not in fates})
-    segments = trace.segments()
+    segments = [s for s in trace.segments() if until is None or s.time < until]
     isn: dict[str, int] = {}
     for sent in segments:
         if sent.segment.has("S"):
