@@ -288,7 +288,10 @@ class Network:
         """A client and a server endpoint (``tcpedu.endpoint``) joined by the default link."""
         from .endpoint import Config, Endpoint
 
-        net = cls(**network_options)
+        try:
+            net = cls(**network_options)
+        except TypeError as exc:
+            raise ParameterError(f"Network.pair: {exc}") from None
         net.add_endpoint("client", Endpoint(name="client", local_port=client_port,
                                             config=client_config or Config(),
                                             local_ip=client_ip), client_ip)
@@ -431,6 +434,10 @@ class Network:
         if until is not None and until > self.now:
             self.now = until
         return self.trace
+
+    def __repr__(self) -> str:
+        return (f"<Network t={self.now:.3f} s, {len(self._heap)} pending events, "
+                f"nodes {', '.join(self.trace.hosts) or 'none'}>")
 
     @property
     def pending(self) -> int:

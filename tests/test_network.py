@@ -372,6 +372,14 @@ def test_bad_rule_and_link_values_are_refused(make: object, message: str) -> Non
         make()  # type: ignore[operator]
 
 
+def test_pair_builds_real_endpoints_and_refuses_unknown_options() -> None:
+    net = Network.pair(delay=0.01)
+    assert repr(net) == "<Network t=0.000 s, 0 pending events, nodes client, server>"
+    assert net.endpoint("server").local_port == 80
+    with pytest.raises(ParameterError, match="Network.pair: .*'latency'"):
+        Network.pair(latency=0.2)
+
+
 def test_packet_exposes_kinds_and_sender_state_to_predicates() -> None:
     seen: list[Packet] = []
 
