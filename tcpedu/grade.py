@@ -10,6 +10,7 @@ against the student's variant: nothing the submission does in its kernel can cha
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import csv
 import json
@@ -56,9 +57,10 @@ def _tcpedu_snapshot(names, marker):
     if student is None and type(ns.get("STUDENT")) in (str, int):
         student = ns["STUDENT"]
     answers = {name: plain(ns[name]) for name in names if name in ns}
-    print(marker + json.dumps({"student": student, "answers": answers}))
+    text = marker + json.dumps({"student": student, "answers": answers})
+    print(text)
+    return text
 _tcpedu_snapshot(%r, %r)
-del _tcpedu_snapshot
 '''
 
 
@@ -96,11 +98,23 @@ class GradedSubmission:
 # -- the worker: runs inside its own process ----------------------------------------------------
 
 def _parse_snapshot(outputs: Iterable[Any]) -> dict[str, Any] | None:
+    """The snapshot from the cell's printed line, or from its result (if stdout was hijacked)."""
     for output in outputs:
         if output.get("output_type") == "stream" and output.get("name") == "stdout":
-            for line in output.get("text", "").splitlines():
-                if line.startswith(MARKER):
+            text = output.get("text", "")
+        elif output.get("output_type") == "execute_result":
+            try:
+                text = ast.literal_eval(output.get("data", {}).get("text/plain", ""))
+            except (ValueError, SyntaxError):
+                continue
+        else:
+            continue
+        for line in str(text).splitlines():
+            if line.startswith(MARKER):
+                try:
                     return json.loads(line[len(MARKER):])
+                except ValueError:
+                    continue
     return None
 
 
@@ -241,7 +255,10 @@ def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0,
                                     [])
         return GradedSubmission(name, "", "", "error", "no lab id in the notebook's metadata; "
                                 "pass --lab", [])
-    spec = lab_spec(lab_id)
+    try:
+        spec = lab_spec(lab_id)
+    except ParameterError as exc:
+        return GradedSubmission(name, str(lab_id), "", "error", str(exc), [])
     run = _run_worker(path, [q.variable for q in spec.questions], timeout)
     answers = {name: _from_json(value) for name, value in run.answers.items()}
     student = run.student if isinstance(run.student, (str, int)) else None
@@ -272,6 +289,8 @@ def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: f
         lab_spec(lab)  # unknown lab id: one clear error before running anything
     root = Path(directory)
     paths = submissions(root)
+    if not paths:
+        raise ParameterError(f"no .ipynb files under {directory}")
     # Private copies first: a submission that deletes or rewrites files in SUBMISSIONS_DIR
     # cannot touch the notebooks graded after it.
     with tempfile.TemporaryDirectory(prefix="tcpedu-submissions-") as private:

@@ -276,3 +276,22 @@ def test_every_registered_lab_has_a_spec_and_an_answer_key():
         key = answer_key(lab_id, "instructor-check")
         assert [row["question"] for row in key] == [f"q{n}" for n in range(1, len(key) + 1)]
         assert all(row["shown"] for row in key)
+
+
+_ANY_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4), max_leaves=8)
+
+
+@settings(max_examples=150)
+@given(value=_ANY_VALUE)
+def test_any_answer_gets_a_verdict_never_an_exception(value):
+    forms = (SeqNumber(base=5_000_000), Count(), Seconds(), StateName(), StatePath(),
+             Choice(("client", "server")))
+    for form in forms:
+        expected = Expected(form.read({SeqNumber: 5_000_001, Count: 3, Seconds: 1.5,
+                                       StateName: "LISTEN", StatePath: ["LISTEN"],
+                                       Choice: "client"}[type(form)]), form)
+        outcome, message = judge(expected, value)
+        assert outcome in ("correct", "incorrect", "unreadable")
+        assert "\n" not in message

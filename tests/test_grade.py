@@ -85,8 +85,13 @@ def graded(tmp_path_factory):
     save("carol/loops.ipynb", _insert_after(_set_student(solution, "carol"), "third_ack",
                                             "while True:\n    try:\n        pass\n"
                                             "    except KeyboardInterrupt:\n        pass"))
-    save("dan/raises.ipynb", _insert_after(_set_student(solution, "dan"), "third_seq",
-                                           "raise RuntimeError('my code is broken')"))
+    raising = _insert_after(_set_student(solution, "dan"), "third_seq",
+                            "raise RuntimeError('my code is broken')")
+    raising = _insert_after(raising, "synack_ack", "import io, sys\nsys.stdout = io.StringIO()")
+    save("dan/raises.ipynb", raising)  # ...and swallows its own printed output
+    other_lab = _set_student(solution, "hal")
+    other_lab["metadata"]["tcpedu"]["lab"] = "99-no-such-lab"
+    save("hal/unknown-lab.ipynb", other_lab)
     deleting = _set_student(solution, "erin")
     cut = _answer_cell_index(deleting, "request_ack")
     deleting["cells"] = deleting["cells"][:cut - 1] + deleting["cells"][-2:]  # q4.. and table gone
@@ -112,7 +117,8 @@ def test_every_submission_gets_a_row(graded):
     rows, _ = graded
     assert sorted(rows) == ["alice/correct.ipynb", "bob/wrong.ipynb", "carol/loops.ipynb",
                             "dan/raises.ipynb", "erin/deleted-cells.ipynb",
-                            "fay/kills-kernel.ipynb", "gus/garbage.ipynb", "zed/victim.ipynb"]
+                            "fay/kills-kernel.ipynb", "gus/garbage.ipynb",
+                            "hal/unknown-lab.ipynb", "zed/victim.ipynb"]
 
 
 def test_correct_submission_scores_full_marks_for_its_own_variant(graded):
@@ -161,6 +167,16 @@ def test_kernel_killer_is_graded_on_the_answers_before_it_died(graded):
 def test_a_file_that_is_not_a_notebook_is_a_row_not_a_crash(graded):
     row = graded[0]["gus/garbage.ipynb"]
     assert row["status"] == "unreadable" and row["score"] == "0"
+
+
+def test_an_unknown_lab_id_is_a_row_not_a_crash(graded):
+    row = graded[0]["hal/unknown-lab.ipynb"]
+    assert row["status"] == "error" and "unknown lab '99-no-such-lab'" in row["detail"]
+
+
+def test_an_empty_folder_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["grade", str(tmp_path)]) == 2
+    assert "no .ipynb files" in capsys.readouterr().err
 
 
 def test_answer_key_command_prints_the_variant_answers(capsys):

@@ -179,7 +179,7 @@ class Question:
         if n is None:
             self._hints_shown = min(self._hints_shown + 1, len(hints))
             n = self._hints_shown
-        if not 1 <= n <= len(hints):
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(hints):
             raise ParameterError(f"q{self.number} has hints 1..{len(hints)}, not {n}")
         more = f" (more: q{self.number}.hint({n + 1}))" if n < len(hints) else ""
         print(f"q{self.number} hint {n}/{len(hints)}: {hints[n - 1]}{more}")
