@@ -48,7 +48,7 @@ import json
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from .errors import ParameterError, SegmentError
 from .pcapio import CaptureReader, PathOrFile, ip_text
@@ -60,6 +60,7 @@ _M = 0xFFFFFFFF
 _HALF = 1 << 31
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 _SFR = SYN | FIN | RST
+_ESTABLISHED = State.ESTABLISHED
 
 # -- expert tags, as bits ------------------------------------------------------------------
 RETRANSMISSION = 1 << 0
@@ -263,14 +264,9 @@ class Conversation:
         return dict(sorted(counts.items()))
 
 
-class Result(NamedTuple):
-    """What the analysis says about one segment."""
-
-    conversation: Conversation
-    direction: int
-    seq: int
-    ack: int
-    tags: int
+#: What the analysis says about one segment: ``(conversation, direction, seq, ack, tags)`` with
+#: relative numbers and the tag bit mask (a plain tuple: this is the per-packet fast path).
+Result = tuple[Conversation, int, int, int, int]
 
 
 class Analyzer:
@@ -285,8 +281,11 @@ class Analyzer:
         self._record = record_states
 
     # -- conversations -------------------------------------------------------------------------
-    def _new(self, key: Any, rkey: Any, src: str, sport: int, dst: str, dport: int,
+    def _new(self, key: Any, src: str | bytes, sport: int, dst: str | bytes, dport: int,
              flags: int, time: float) -> tuple[Conversation, int]:
+        rkey = _reverse_key(key)
+        if src.__class__ is bytes:
+            src, dst = ip_text(src), ip_text(dst)  # type: ignore[arg-type]
         client = 1 if flags & (SYN | ACK) == SYN | ACK else 0
         conv = Conversation(len(self.conversations), (_Flow(src, sport), _Flow(dst, dport)),
                             client, time)
@@ -303,21 +302,22 @@ class Analyzer:
         return conv, 0
 
     # -- one segment ---------------------------------------------------------------------------
-    def feed(self, key: Any, rkey: Any, src: str, sport: int, dst: str, dport: int, time: float,
-             seq: int, ack: int, flags: int, window: int, seglen: int,
+    def feed(self, key: Any, src: str | bytes, sport: int, dst: str | bytes, dport: int,
+             time: float, seq: int, ack: int, flags: int, window: int, seglen: int,
              wscale: int | None) -> Result:
-        """Analyse one segment. ``key``/``rkey`` identify the 4-tuple and its reverse;
-        ``wscale`` is the SYN's window-scale shift (None if absent). Returns a :class:`Result`."""
+        """Analyse one segment. ``key`` identifies the 4-tuple (see :func:`_reverse_key`);
+        ``src``/``dst`` are text or packed addresses; ``wscale`` is the SYN's window-scale
+        shift (None if absent). Returns a :data:`Result`."""
         found = self._by_key.get(key)
         tags = 0
         if found is None:
-            conv, direction = self._new(key, rkey, src, sport, dst, dport, flags, time)
+            conv, direction = self._new(key, src, sport, dst, dport, flags, time)
         else:
             conv, direction = found
             fwd = conv.flows[direction]
             if flags & (SYN | ACK) == SYN and fwd.base_set and seq != fwd.base_seq:
                 self._settle(conv)
-                conv, direction = self._new(key, rkey, src, sport, dst, dport, flags, time)
+                conv, direction = self._new(key, src, sport, dst, dport, flags, time)
                 tags = REUSED_PORTS
             elif flags & (SYN | ACK) == SYN | ACK and fwd.base_set and seq != fwd.base_seq:
                 fwd.base_seq = seq
@@ -331,27 +331,30 @@ class Analyzer:
             if not flags & ACK:
                 conv.mru_syn = time
             fwd.is_first_ack = True
-        if flags & (SYN | ACK) == ACK:
-            if conv.mru_syn != 0.0 and conv.first_rtt == 0.0:
-                conv.first_rtt = time - conv.mru_syn
-            fwd.is_first_ack = False
-        if wscale is not None:
-            fwd.win_scale = min(wscale, 14)
-        if flags & SYN:
+            if wscale is not None:
+                fwd.win_scale = min(wscale, 14)
             if fwd.win_scale == -1:
                 fwd.win_scale = rev.win_scale = -2
             elif flags & ACK and rev.win_scale == -2:
                 fwd.win_scale = -2
+        elif flags & ACK:
+            if conv.mru_syn != 0.0 and conv.first_rtt == 0.0:
+                conv.first_rtt = time - conv.mru_syn
+            fwd.is_first_ack = False
 
         # States: the previous segment arrives before this one is sent, unless this one comes
         # from its receiver and does not acknowledge its SYN or FIN (then they crossed, as in a
-        # simultaneous open or close).
+        # simultaneous open or close). Plain segments between ESTABLISHED sides change nothing.
         pending = conv.pending
-        crossed = (pending is not None and pending[0] != direction and pending[1] & (SYN | FIN)
-                   and not (flags & ACK and (ack - pending[4]) & _M < _HALF))
-        if pending is not None and not crossed:
-            self._deliver(conv, time)
-        self._send(conv, direction, flags, seq, seglen, time)
+        crossed = False
+        if pending is not None:
+            if (pending[1] & (SYN | FIN) and pending[0] != direction
+                    and not (flags & ACK and (ack - pending[4]) & _M < _HALF)):
+                crossed = True
+            elif pending[1] & _SFR or conv.flows[1 - pending[0]].state is not _ESTABLISHED:
+                self._deliver(conv, time)
+        if flags & _SFR or fwd.state is not _ESTABLISHED:
+            self._send(conv, direction, flags, seq, seglen, time)
         if crossed:
             self._deliver(conv, time)
         conv.pending = (direction, flags, ack, time,
@@ -361,8 +364,8 @@ class Analyzer:
         conv.last_time = time
         if tags:
             conv.tag_counts[tags] = conv.tag_counts.get(tags, 0) + 1
-        return Result(conv, direction, (seq - fwd.base_seq) & _M,
-                      (ack - rev.base_seq) & _M if flags & ACK else 0, tags)
+        return (conv, direction, (seq - fwd.base_seq) & _M,
+                (ack - rev.base_seq) & _M if flags & ACK else 0, tags)
 
     def finish(self) -> None:
         """Deliver the last segment of every conversation (final states)."""
@@ -567,27 +570,27 @@ def _summary(conv: Conversation) -> StreamSummary:
                          (c.state, s.state))
 
 
+def _reverse_key(key: Any) -> Any:
+    """The key of the other direction: keys are ``(src, sport, dst, dport)`` tuples, or (from
+    captures) packed ``src + dst + sport + dport`` bytes."""
+    if key.__class__ is tuple:
+        return (key[2], key[3], key[0], key[1])
+    half = (len(key) - 4) // 2
+    return key[half:2 * half] + key[:half] + key[-2:] + key[-4:-2]
+
+
 def _feed_capture(reader: CaptureReader, analyzer: Analyzer,
-                  ) -> Iterator[tuple[int, float, bytes, int, int, Result]]:
-    """Run the analysis over a capture: ``(frame, time, tcp, flags, seglen, result)``."""
+                  ) -> Iterator[tuple[Any, ...]]:
+    """Run the analysis over a capture: ``(frame, time, tcp, flags, seglen, conversation,
+    direction, seq, ack, tags)`` per segment (see :data:`Result`)."""
     unpack = _TCP_HEADER.unpack_from
     feed = analyzer.feed
-    texts: dict[bytes, str] = {}
     for frame, time, src, dst, tcp, seglen in reader:
         sport, dport, seq, ack, off, flags, window = unpack(tcp)
-        key = src + dst + tcp[:4]
         wscale = _wscale(tcp, (off >> 4) * 4) if flags & SYN and off > 0x5F else None
-        src_text = texts.get(src)
-        if src_text is None:
-            src_text = texts[src] = ip_text(src)
-            if len(texts) > 100000:
-                texts.clear()
-        dst_text = texts.get(dst)
-        if dst_text is None:
-            dst_text = texts[dst] = ip_text(dst)
-        result = feed(key, dst + src + tcp[2:4] + tcp[:2], src_text, sport, dst_text, dport,
-                      time, seq, ack, flags, window, seglen, wscale)
-        yield frame, time, tcp, flags, seglen, result
+        yield (frame, time, tcp, flags, seglen) + feed(
+            src + dst + tcp[:4], src, sport, dst, dport, time, seq, ack, flags, window, seglen,
+            wscale)
 
 
 def summarize(capture: PathOrFile) -> CaptureSummary:
@@ -618,17 +621,20 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     letters = _LETTERS
     state_text = _STATE_TEXT
     tags_json = _tags_json
-    for frame, _time, _tcp, flags, seglen, r in _feed_capture(reader, analyzer):
-        conv = r.conversation
+    tag_text = _tag_json_cache
+    for frame, _time, _tcp, flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
+            reader, analyzer):
         if stream is not None and conv.stream != stream:
             continue
-        fwd = conv.flows[r.direction]
-        rev = conv.flows[1 - r.direction]
-        client, server = (fwd, rev) if r.direction == conv.client else (rev, fwd)
+        flows = conv.flows
+        fwd = flows[direction]
+        rev = flows[1 - direction]
+        client, server = (fwd, rev) if direction == conv.client else (rev, fwd)
         lines.append(
             f'{{"frame": {frame}, "stream": {conv.stream}, "src": "{fwd.address}", '
-            f'"dst": "{rev.address}", "flags": "{letters[flags]}", "seq": {r.seq}, '
-            f'"ack": {r.ack}, "len": {seglen}, "analysis": {tags_json(r.tags)}, '
+            f'"dst": "{rev.address}", "flags": "{letters[flags]}", "seq": {seq}, '
+            f'"ack": {ack}, "len": {seglen}, "analysis": '
+            f'{tag_text.get(tags) or tags_json(tags)}, '
             f'"state": {{"client": "{state_text[client.state]}", '
             f'"server": "{state_text[server.state]}"}}}}\n')
         if len(lines) >= 4096:
@@ -691,19 +697,19 @@ def _traces(capture: PathOrFile, only: int | None) -> list[Trace]:
     reader = CaptureReader(capture)
     analyzer = Analyzer(record_states=True)
     traces: dict[int, Trace] = {}
-    for frame, time, tcp, _flags, seglen, r in _feed_capture(reader, analyzer):
-        conv = r.conversation
+    for frame, time, tcp, _flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
+            reader, analyzer):
         if only is not None and conv.stream != only:
             continue
         trace = traces.get(conv.stream)
         if trace is None:
             trace = traces[conv.stream] = _empty_trace(reader.name, conv)
         _flush_changes(trace, conv)
-        segment, note = _segment_of(tcp, r.seq, r.ack, seglen)
-        src = conv.role(r.direction)
-        dst = conv.role(1 - r.direction)
+        segment, note = _segment_of(tcp, seq, ack, seglen)
+        src = conv.role(direction)
+        dst = conv.role(1 - direction)
         trace.add(SegmentSent(time, len(trace.records), src, dst, segment, note,
-                              tag_names(r.tags), frame))
+                              tag_names(tags), frame))
     analyzer.finish()
     for conv in analyzer.conversations:
         if conv.stream in traces:
@@ -760,17 +766,16 @@ def segment_records(segments: Iterable[tuple[float, str, str, Segment]],
     analyzer = Analyzer()
     for frame, (time, src_ip, dst_ip, seg) in enumerate(segments, 1):
         key = (src_ip, seg.src_port, dst_ip, seg.dst_port)
-        rkey = (dst_ip, seg.dst_port, src_ip, seg.src_port)
         seglen = len(seg.payload)
         flags = int(seg.flags)
-        r = analyzer.feed(key, rkey, src_ip, seg.src_port, dst_ip, seg.dst_port, float(time),
+        conv, direction, rel_seq, rel_ack, tags = analyzer.feed(
+            key, src_ip, seg.src_port, dst_ip, seg.dst_port, float(time),
                           seg.seq, seg.ack, flags, seg.window, seglen,
                           seg.options.wscale if flags & SYN else None)
-        conv = r.conversation
-        fwd, rev = conv.flows[r.direction], conv.flows[1 - r.direction]
+        fwd, rev = conv.flows[direction], conv.flows[1 - direction]
         yield {"frame": frame, "stream": conv.stream, "src": fwd.address, "dst": rev.address,
-               "flags": _LETTERS[flags], "seq": r.seq, "ack": r.ack, "len": seglen,
-               "analysis": list(tag_names(r.tags)),
+               "flags": _LETTERS[flags], "seq": rel_seq, "ack": rel_ack, "len": seglen,
+               "analysis": list(tag_names(tags)),
                "state": {"client": conv.client_flow.state.value,
                          "server": conv.server_flow.state.value}}
 

@@ -81,8 +81,8 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
     analyzer = Analyzer()
     ladders: dict[int, list[str]] = {}
     starts: dict[int, float] = {}
-    for frame, time, _tcp, flags, seglen, r in _feed_capture(reader, analyzer):
-        conv = r.conversation
+    for frame, time, _tcp, flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
+            reader, analyzer):
         number = conv.stream
         if stream is not None and number != stream:
             continue
@@ -92,8 +92,8 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
         if len(lines) >= rows:
             continue
         start = starts.setdefault(number, time)
-        lines.append(_ladder_line(frame, time - start, r.direction == conv.client, flags,
-                                  r.seq, r.ack, seglen, tag_names(r.tags),
+        lines.append(_ladder_line(frame, time - start, direction == conv.client, flags,
+                                  seq, ack, seglen, tag_names(tags),
                                   conv.client_flow.state.value, conv.server_flow.state.value))
     analyzer.finish()
     st = reader.stats
