@@ -204,6 +204,7 @@ class Endpoint:
         "_fin_queued", "_fin_seq", "_rcvq", "_unread", "_ack_now", "_unacked_segs",
         "_last_adv", "_rtt_seq", "_rtt_start", "_rexmit_reason", "_scoreboard", "_high_rxt",
         "_persist_backoff", "_passive", "_last_read", "_syn_options", "_now", "_last_oow_ack",
+        "_eof_pending",
     )
 
     def __init__(self, name: str = "client", local_port: int = 40000,
@@ -253,6 +254,7 @@ class Endpoint:
         self._fin_seq = 0
         self._rcvq: ReassemblyQueue | None = None
         self._unread = bytearray()
+        self._eof_pending = False
         self._ack_now = False
         self._unacked_segs = 0
         self._last_adv = 0
@@ -508,6 +510,8 @@ class Endpoint:
         self._closed("closed")
 
     def _on_app_read(self, now: float) -> None:
+        if self.reading_paused:
+            return  # resume_reading() starts the reader again
         rate = self.config.app_read_rate or 0.0
         n = int(rate * (now - self._last_read))
         if n <= 0:
@@ -535,11 +539,16 @@ class Endpoint:
         if edge.target is State.ESTABLISHED:
             self._events.append(Connected())
         elif edge.target is State.TIME_WAIT:
-            self._cancel_all()
+            for name in ("rto", "persist", "delayed-ack"):
+                self._cancel(name)  # a slow application may still be reading ("app-read")
             self._arm("time-wait", self._now + 2 * self.config.msl)
 
     def _closed(self, reason: str) -> None:
         self._cancel_all()
+        if reason == "closed":
+            self._deliver_unread(len(self._unread))  # a graceful close hands over what is left
+        self._unread.clear()
+        self._eof_pending = False
         self._events.append(ConnectionClosed(reason))
 
     def _choose_iss(self, now: float) -> None:
@@ -887,7 +896,10 @@ class Endpoint:
         if state in _TEXT_STATES and (payload or fin):
             fin_now = self._accept_text(now, seq, payload, fin)
         if fin_now:
-            self._events.append(PeerClosed())
+            if self._unread:
+                self._eof_pending = True  # EOF reaches the application after the data
+            else:
+                self._events.append(PeerClosed())
             self._ack_now = True
             if state is State.FIN_WAIT_1:
                 self._change(Trigger.RCV_FIN_AND_ACK_OF_FIN if fin_acked_now or
@@ -1089,11 +1101,14 @@ class Endpoint:
         del self._unread[:n]
         self.bytes_delivered += n
         self._events.append(DataReceived(data))
+        if self._eof_pending and not self._unread:
+            self._eof_pending = False
+            self._events.append(PeerClosed())
 
     def _maybe_window_update(self, now: float) -> None:
         """After the application read: tell the peer if the window grew enough (RFC 9293 §3.8.6.2.2)."""
-        if not self.state.synchronized:
-            return
+        if not self.state.synchronized or (self._rcvq is not None and self._rcvq.fin_received):
+            return  # after the peer's FIN no more data comes: a window update would be noise
         grown = self.rcv_wnd - self._last_adv
         half = self.config.rcv_buffer // 2
         small = self._last_adv < self.mss  # the peer may be stuck probing a closed window

@@ -215,3 +215,18 @@ def test_window_scaling_shifts_the_advertised_window():
     ack = pair.wire.sent("server")[-1]
     assert ack.window == (1 << 19) >> 4
     assert pair.client.snd_wnd == 1 << 19
+
+
+def test_slow_reader_sees_eof_only_after_the_last_byte():
+    from tcpedu.events import PeerClosed
+
+    pair = _established(Config(isn=1000, mss=100),
+                        Config(isn=5000, rcv_buffer=400, app_read_rate=2000.0))
+    pair.send("client", b"e" * 1000)
+    pair.close("client")
+    pair.run_until(lambda: pair.server.state is State.CLOSE_WAIT)
+    assert pair.server.bytes_delivered < 1000  # the FIN came before the reader caught up
+    pair.run()
+    kinds = [type(e) for e in pair.events["server"] if isinstance(e, (DataReceived, PeerClosed))]
+    assert kinds[-1] is PeerClosed and kinds.count(PeerClosed) == 1
+    assert pair.received["server"] == b"e" * 1000

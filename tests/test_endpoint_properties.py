@@ -22,6 +22,7 @@ CONFIGS = st.fixed_dictionaries({
     "wscale": st.sampled_from([None, 0, 3]),
     "congestion": st.sampled_from(["reno", "none"]),
     "rcv_buffer": st.sampled_from([400, 4000, 65535]),
+    "app_read_rate": st.sampled_from([None, None, 20_000.0]),
 })
 ISNS = st.sampled_from([0, 1000, 2**32 - 1000, 2**32 - 1, 2**31])
 
