@@ -19,6 +19,7 @@ from ..narrate import Narrator
 from ..plot.frames import PLAYER_ROWS, DiagramFrames, LadderFrames
 from ..plot.palette import Theme, theme
 from ..segment import Flags
+from ..states import State
 from ..timeline import Timeline, sender_of
 from ..trace import Trace
 
@@ -34,6 +35,9 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("SND.WND", "snd_wnd", ""), ("RCV.WND", "rcv_wnd", ""), ("cwnd", "cwnd", ""),
     ("ssthresh", "ssthresh", ""), ("RTO (s)", "rto", ""),
 )
+
+#: States whose sequence variables are not yet meaningful.
+_NO_NUMBERS_YET = frozenset({State.CLOSED, State.LISTEN})
 
 _CSS = """<style>
 .tcpedu-player .tcpedu-narration {border-left: 5px solid #0072B2; background: #F2F7FB;
@@ -100,8 +104,12 @@ class TracePlayer:
         self.forward.on_click(lambda _b: self.go(self.slider.value + 1))
 
     def _build_panels(self, n: int) -> None:
+        width, _ = self.ladder_frames.canvas.get_width_height()
+        keep_shape = {"width": f"{width}px", "min_width": f"{width}px", "height": "auto",
+                      "object_fit": "contain"}
         if self.prerendered:
-            self.ladder_view = W.Stack([W.Image(value=self.ladder_frames.png(i), format="png")
+            self.ladder_view = W.Stack([W.Image(value=self.ladder_frames.png(i), format="png",
+                                                layout=W.Layout(**keep_shape))
                                         for i in range(n)], selected_index=self.slider.value)
             self.info_view = W.Stack([W.HTML(self.step_html(i)) for i in range(n)],
                                      selected_index=self.slider.value)
@@ -114,7 +122,7 @@ class TracePlayer:
             self._links += [W.jslink((self.slider, "value"), (p, "selected_index"))
                             for p in panels]
         else:
-            self.ladder_view = W.Image(format="png")
+            self.ladder_view = W.Image(format="png", layout=W.Layout(**keep_shape))
             self.info_view = W.HTML()
             if self.diagram_frames is not None:
                 self.diagram_view = W.Image(format="png")
@@ -182,9 +190,14 @@ class TracePlayer:
             for label, attr, numbering in VARIABLES:
                 cells = []
                 for n in nodes:
-                    value = getattr(snaps[n], attr) if snaps[n] is not None else None
+                    snap = snaps[n]
+                    value = getattr(snap, attr) if snap is not None else None
+                    if numbering and snap is not None and snap.state in _NO_NUMBERS_YET:
+                        value = None  # no connection yet: the numbers mean nothing
                     if value is not None and numbering:
                         value = tl.seq(n, value) if numbering == "seq" else tl.ack(n, value)
+                    if attr == "ssthresh" and value is not None and value >= 1 << 30:
+                        value = "∞ (not set)"
                     if isinstance(value, float):
                         value = f"{value:g}"
                     cells.append(f"<td>{'—' if value is None else value}</td>")
