@@ -579,13 +579,19 @@ def _reverse_key(key: Any) -> Any:
     return key[half:2 * half] + key[:half] + key[-2:] + key[-4:-2]
 
 
-def _feed_capture(reader: CaptureReader, analyzer: Analyzer,
+def _feed_capture(reader: CaptureReader, analyzer: Analyzer, *, since_first: bool = False,
                   ) -> Iterator[tuple[Any, ...]]:
     """Run the analysis over a capture: ``(frame, time, tcp, flags, seglen, conversation,
-    direction, seq, ack, tags)`` per segment (see :data:`Result`)."""
+    direction, seq, ack, tags)`` per segment (see :data:`Result`). With ``since_first`` times
+    count from the first segment (as Wireshark's default time column does)."""
     unpack = _TCP_HEADER.unpack_from
     feed = analyzer.feed
+    origin: float | None = None
     for frame, time, src, dst, tcp, seglen in reader:
+        if since_first:
+            if origin is None:
+                origin = time
+            time -= origin
         sport, dport, seq, ack, off, flags, window = unpack(tcp)
         wscale = _wscale(tcp, (off >> 4) * 4) if flags & SYN and off > 0x5F else None
         yield (frame, time, tcp, flags, seglen) + feed(
@@ -665,7 +671,8 @@ def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int) -> tuple[Segment, s
 
 
 def analyze_all(capture: PathOrFile) -> list[Trace]:
-    """Every stream of a capture as a :class:`Trace` (hosts ``client``/``server``).
+    """Every stream of a capture as a :class:`Trace` (hosts ``client``/``server``); times are
+    seconds since the capture's first TCP segment.
 
     Segments carry Wireshark's relative numbers; ``meta["base_seq"]`` holds each side's base
     (absolute = relative + base, mod 2**32). Memory grows with the capture: for big files use
@@ -698,7 +705,7 @@ def _traces(capture: PathOrFile, only: int | None) -> list[Trace]:
     analyzer = Analyzer(record_states=True)
     traces: dict[int, Trace] = {}
     for frame, time, tcp, _flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
-            reader, analyzer):
+            reader, analyzer, since_first=True):
         if only is not None and conv.stream != only:
             continue
         trace = traces.get(conv.stream)

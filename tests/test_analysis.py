@@ -282,7 +282,8 @@ def test_analyze_gives_a_trace_every_view_can_read(transfer_pcap):
     assert trace.meta["base_seq"] == {"client": 1000, "server": 5000}
     assert sent[3].segment.payload == bytes(200)
     times = [r.time for r in trace.records]
-    assert times == sorted(times)
+    assert times == sorted(times) and times[0] == 0.0        # seconds since the first segment
+    assert sent[-1].time == pytest.approx(0.012)
     assert trace.final_state("client") == State.TIME_WAIT
     assert trace.final_state("server") == State.CLOSED
 
