@@ -178,9 +178,7 @@ class Timeline:
         found = None
         time = self.steps[index].time
         for step in self.steps[index + 1:]:
-            if step.time != time or any(
-                    isinstance(r, SegmentDelivered) and r.id in self.sent
-                    and self.sent[r.id].dst == node for r in step.records):
+            if step.time != time or _touches(step.primary, node, self.sent):
                 break
             for r in step.records:
                 if isinstance(r, Snapshot) and r.node == node:
@@ -288,6 +286,22 @@ def find_transition(old: State, new: State, trigger: str = "") -> Transition | N
         if key and key in (str(t.trigger).lower(), t.trigger.name.lower()):
             return t
     return candidates[0] if len(candidates) == 1 else None
+
+
+#: Application calls (as opposed to notifications): each starts something new at its node.
+APP_CALLS = frozenset({"listen", "connect", "send", "close", "abort", "pause_reading",
+                       "resume_reading"})
+
+
+def _touches(record: Record, node: str, sent: dict[int, SegmentSent]) -> bool:
+    """Whether ``record`` makes ``node`` do something new (a call, a timer, an arrival)."""
+    if isinstance(record, AppEvent):
+        return record.node == node and record.action in APP_CALLS
+    if isinstance(record, TimerEvent):
+        return record.node == node
+    if isinstance(record, SegmentDelivered):
+        return record.id in sent and sent[record.id].dst == node
+    return False
 
 
 def sender_of(sent: SegmentSent) -> str:
