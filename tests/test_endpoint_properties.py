@@ -94,3 +94,40 @@ def test_dropped_data_segments_are_recovered_by_retransmission(a, drops, sack, i
     assert bytes(pair.received["server"]) == a
     assert pair.client.state is State.CLOSED and pair.server.state is State.CLOSED
     _check_edges(pair)
+
+
+RANDOM_SEGMENTS = st.lists(st.tuples(
+    st.sampled_from(["client", "server"]),
+    st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1),
+    st.integers(0, 0x3F), st.integers(0, 0xFFFF), st.binary(max_size=30),
+    st.booleans()), max_size=12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(junk=RANDOM_SEGMENTS, close_at=st.integers(0, 12), near=st.booleans())
+def test_arbitrary_segments_never_crash_the_endpoint(junk, close_at, near):
+    from tcpedu.segment import Flags, Segment
+
+    pair = ConnectionPair(Config(isn=2**32 - 10, rto_min=0.2, rto_initial=0.3, msl=1.0),
+                          Config(isn=77, rto_min=0.2, rto_initial=0.3, msl=1.0), delay=0.01)
+    pair.connect()
+    pair.send("client", b"abc" * 100)
+    for i, (dst, seq, ack, flags, window, payload, right_ports) in enumerate(junk):
+        if i == close_at:
+            for name in ("client", "server"):
+                if pair.nodes[name].state in (State.ESTABLISHED, State.CLOSE_WAIT):
+                    pair.close(name)
+        ep = pair.nodes[dst]
+        peer = pair.nodes[pair.peer[dst]]
+        if near:  # close to the numbers in use, so some pass the window checks
+            seq = (ep.rcv_nxt + seq % 200 - 100) % 2**32
+            ack = (ep.snd_una + ack % 200 - 100) % 2**32
+        src_port = peer.local_port if right_ports else 1234
+        pair.inject(dst, Segment(src_port, ep.local_port, seq, ack, Flags(flags), window,
+                                 payload=payload))
+        pair.advance(0.02)
+    pair.run()
+    for name in ("client", "server"):
+        assert pair.nodes[name].state in (State.CLOSED, State.ESTABLISHED, State.CLOSE_WAIT,
+                                          State.FIN_WAIT_2, State.TIME_WAIT)
+    _check_edges(pair)
