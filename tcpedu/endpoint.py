@@ -545,8 +545,10 @@ class Endpoint:
 
     def _closed(self, reason: str) -> None:
         self._cancel_all()
-        if reason == "closed":
-            self._deliver_unread(len(self._unread))  # a graceful close hands over what is left
+        if reason != "aborted":
+            # Bytes already received stay readable, as in a socket's receive queue (even after a
+            # RST: Linux returns queued data before reporting the reset).
+            self._deliver_unread(len(self._unread))
         self._unread.clear()
         self._eof_pending = False
         self._events.append(ConnectionClosed(reason))
@@ -629,7 +631,7 @@ class Endpoint:
                     break
                 n = mss if mss < avail else avail
                 if usable < n:
-                    if flight > 0:
+                    if flight > 0 and usable < self.max_snd_wnd // 2:
                         break  # sender SWS avoidance: wait for a fuller window (§3.8.6.2.1)
                     n = usable
                 end = off + n
@@ -663,9 +665,12 @@ class Endpoint:
             if ("persist" not in self._timers and "rto" not in self._timers
                     and (self.unsent > 0 or self.snd_max != self.snd_una)):
                 self._arm("persist", now + self._persist_interval())
-        elif "persist" in self._timers:
-            self._cancel("persist")
-            self._persist_backoff = 0
+        else:
+            if "persist" in self._timers:
+                self._cancel("persist")
+                self._persist_backoff = 0
+            if self.snd_max != self.snd_una and "rto" not in self._timers:
+                self._arm("rto", now + self.rtt.rto)  # e.g. a probe byte still unacknowledged
 
     def _retransmit(self, now: float, seq: int, limit: int, reason: str) -> None:
         """Resend up to ``limit`` bytes (at most one MSS) starting at ``seq``."""
