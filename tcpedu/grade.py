@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
+from .errors import ParameterError, TcpeduError
 
 #: The line prefix the snapshot cell prints (followed by one JSON object).
 MARKER = "TCPEDU-GRADE-ANSWERS:"
@@ -283,6 +283,12 @@ def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: f
         raise ParameterError(f"timeout must be > 0 seconds, not {timeout}")
     if jobs < 1:
         raise ParameterError(f"jobs must be >= 1, not {jobs}")
+    try:
+        import nbclient  # noqa: F401  (jupyterlab brings it; say so clearly if it is missing)
+        import nbformat  # noqa: F401
+    except ImportError as exc:
+        raise TcpeduError(f"tcpedu grade needs nbclient and nbformat ({exc.name} is missing): "
+                          "pip install nbclient nbformat") from None
     if lab is not None:
         from .exercises import lab_spec
 

@@ -163,3 +163,13 @@ def test_release_writes_only_student_versions_with_solutions_off(tmp_path, capsy
     lab = start("01-handshake", "x", graded=True)
     lab.question(1).solution()
     assert "hidden in a graded lab" in capsys.readouterr().out
+
+
+def test_package_data_ships_the_lab_capture():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11+")
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["tcpedu"]
+    for path in (ROOT / "tcpedu" / "exercises" / "data").iterdir():
+        relative = path.relative_to(ROOT / "tcpedu")
+        assert any(relative.match(p) for p in patterns), f"{relative} not in package-data"
