@@ -230,3 +230,16 @@ def test_slow_reader_sees_eof_only_after_the_last_byte():
     kinds = [type(e) for e in pair.events["server"] if isinstance(e, (DataReceived, PeerClosed))]
     assert kinds[-1] is PeerClosed and kinds.count(PeerClosed) == 1
     assert pair.received["server"] == b"e" * 1000
+
+
+def test_lost_window_probe_does_not_stall_a_window_smaller_than_the_mss():
+    pair = _established(Config(isn=1000, mss=536, rto_initial=0.5, rto_min=0.5),
+                        Config(isn=5000, rcv_buffer=400))
+    pair.server.pause_reading()
+    pair.drop("client", when=lambda s: len(s.payload) == 1)  # the first zero-window probe
+    pair.send("client", bytes(range(250)) * 4)
+    pair.run_until(lambda: any(len(s.payload) == 1 for s in pair.wire.sent("client")))
+    pair.server.resume_reading(pair.now)
+    pair.pump()
+    pair.run()
+    assert pair.received["server"] == bytes(range(250)) * 4
