@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcpedu.exercises import LABS, answer_key, lab_spec, start
 from tcpedu.exercises.forms import SeqNumber
@@ -63,7 +65,7 @@ def test_student_version_holds_no_answer_and_no_solution(lab_id):
     assert [p.name for p in folder.glob("*.ipynb")] == ["lab.ipynb"]
 
 
-def _replay(lab_id: str, student: str) -> tuple[object, dict]:
+def _replay(lab_id: str, student: object) -> tuple[object, dict]:
     """Run a lab's explore and solution code for ``student``, as the testing notebook does."""
     namespace: dict = {}
     lab = start(lab_id, student, namespace=namespace)
@@ -77,6 +79,18 @@ def _replay(lab_id: str, student: str) -> tuple[object, dict]:
 @pytest.mark.parametrize("lab_id", list(LABS))
 @pytest.mark.parametrize("student", STUDENTS)
 def test_right_answers_pass_and_wrong_ones_fail_for_every_variant(lab_id, student):
+    _prove_checks(lab_id, student)
+
+
+@pytest.mark.parametrize("lab_id", list(LABS))
+@settings(max_examples=15, deadline=None)
+@given(student=st.text(max_size=30) | st.integers(0, 10**12))
+def test_checks_hold_for_arbitrary_student_ids(lab_id, student):
+    _prove_checks(lab_id, student)
+
+
+def _prove_checks(lab_id: str, student: object) -> None:
+    """The testing notebook's cells, replayed for ``student``'s variant."""
     lab, ns = _replay(lab_id, student)
     for number, q in enumerate(NOTEBOOKS[lab_id].questions, 1):
         question = ns[f"q{number}"]
