@@ -55,8 +55,8 @@ def test_notebook_opens_and_closes_with_the_template_sections(path):
 def test_notebook_has_two_to_four_checked_exercises(path):
     nb = nbformat.read(path, as_version=4)
     cells = nb.cells
-    tries = [i for i, c in enumerate(cells)
-             if c.cell_type == "markdown" and re.match(r"^### Try it", c.source, re.M)]
+    tries = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+             for _ in re.findall(r"^### Try it", c.source, re.M)]
     assert 2 <= len(tries) <= 4, f"{len(tries)} 'Try it' exercises"
     for i in tries:
         following = next(c for c in cells[i + 1:] if c.cell_type == "code")
