@@ -686,11 +686,17 @@ def analyze_capture(capture: PathOrFile) -> list[Trace]:
     return _traces(capture, None)
 
 
-def analyze(capture: PathOrFile, stream: int = 0) -> Trace:
-    """One stream (default the first) of a capture as a :class:`Trace`."""
+def analyze(capture: PathOrFile, stream: int = 0, *, max_segments: int | None = None) -> Trace:
+    """One stream (default the first) of a capture as a :class:`Trace`.
+
+    ``max_segments`` stops after that many of the stream's segments (``meta["truncated"]`` is
+    then True): enough for a picture of the start of a long transfer, in little memory.
+    """
     if not isinstance(stream, int) or stream < 0:
         raise ParameterError(f"stream={stream!r}: give a stream number 0, 1, 2...")
-    traces = _traces(capture, stream)
+    if max_segments is not None and (not isinstance(max_segments, int) or max_segments < 1):
+        raise ParameterError(f"max_segments={max_segments!r}: give a positive number or None")
+    traces = _traces(capture, stream, max_segments)
     if not traces:
         raise ParameterError(f"{_name(capture)} has no TCP stream {stream}")
     return traces[0]
@@ -700,24 +706,32 @@ def _name(capture: PathOrFile) -> str:
     return str(getattr(capture, "name", capture))
 
 
-def _traces(capture: PathOrFile, only: int | None) -> list[Trace]:
+def _traces(capture: PathOrFile, only: int | None,
+            max_segments: int | None = None) -> list[Trace]:
     reader = CaptureReader(capture)
     analyzer = Analyzer(record_states=True)
     traces: dict[int, Trace] = {}
+    truncated = False
+    count = 0
     for frame, time, tcp, _flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
             reader, analyzer, since_first=True):
         if only is not None and conv.stream != only:
             continue
+        if max_segments is not None and count >= max_segments:
+            truncated = True
+            break
+        count += 1
         trace = traces.get(conv.stream)
         if trace is None:
             trace = traces[conv.stream] = _empty_trace(reader.name, conv)
         _flush_changes(trace, conv)
         segment, note = _segment_of(tcp, seq, ack, seglen)
-        src = conv.role(direction)
-        dst = conv.role(1 - direction)
-        trace.add(SegmentSent(time, len(trace.records), src, dst, segment, note,
-                              tag_names(tags), frame))
-    analyzer.finish()
+        trace.add(SegmentSent(time, len(trace.records), conv.role(direction),
+                              conv.role(1 - direction), segment, note=note,
+                              tags=tag_names(tags), frame=frame))
+    reader.close()
+    if not truncated:
+        analyzer.finish()
     for conv in analyzer.conversations:
         if conv.stream in traces:
             trace = traces[conv.stream]
@@ -728,6 +742,7 @@ def _traces(capture: PathOrFile, only: int | None) -> list[Trace]:
     trace_list = [traces[k] for k in sorted(traces)]
     for trace in trace_list:
         trace.meta["skipped"] = reader.stats.skipped
+        trace.meta["truncated"] = truncated
     return trace_list
 
 

@@ -332,6 +332,17 @@ def test_analyze_all_and_a_chosen_stream(tmp_path):
         analyze(path, -1)
 
 
+def test_max_segments_keeps_the_start_of_a_long_stream(tmp_path):
+    path = tmp_path / "f.pcap"
+    write_pcap(path, captures.fast_retransmit())
+    trace = analyze(path, max_segments=5)
+    assert [s.frame for s in trace.segments()] == [1, 2, 3, 4, 5]
+    assert trace.meta["truncated"] is True
+    assert analyze(path).meta["truncated"] is False
+    with pytest.raises(ParameterError, match="max_segments=0"):
+        analyze(path, max_segments=0)
+
+
 def test_snaplen_cut_payload_is_padded_and_said(tmp_path):
     from tcpedu.analysis import _segment_of
 

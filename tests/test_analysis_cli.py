@@ -91,4 +91,5 @@ def test_plot_writes_the_ladder_diagram(interleaved, tmp_path, capsys):
     png = tmp_path / "ladder.png"
     assert main(["analyze", "--stream", "1", "--plot", str(png), str(interleaved)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert f"ladder diagram written to {png}" in capsys.readouterr().out
+    assert f"ladder diagram of stream 1 (its first 60 segments at most) written to {png}" in \
+        capsys.readouterr().out

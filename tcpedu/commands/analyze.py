@@ -27,6 +27,7 @@ from ..segment import Flags
 _LADDER_ROWS = 40          # rows of terminal ladder per stream
 _LADDER_STREAMS = 5        # streams laddered when no --stream is given
 _WIDTH = 44                # width of the arrow column
+_PLOT_SEGMENTS = 60        # segments drawn by --plot (the start of the stream)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         print_summary(summary, ladders, args.stream, out)
     if args.plot:
         _plot(args.capture, args.stream or 0, args.plot)
-        print(f"ladder diagram written to {args.plot}", file=sys.stderr if args.json else out)
+        print(f"ladder diagram of stream {args.stream or 0} (its first {_PLOT_SEGMENTS} segments "
+              f"at most) written to {args.plot}", file=sys.stderr if args.json else out)
     return 0
 
 
@@ -149,5 +151,5 @@ def print_summary(summary: CaptureSummary, ladders: dict[int, list[str]], stream
 def _plot(capture: str, stream: int, path: str) -> None:
     from ..plot import plot_ladder
 
-    figure = plot_ladder(analyze(capture, stream))
+    figure = plot_ladder(analyze(capture, stream, max_segments=_PLOT_SEGMENTS))
     figure.savefig(path)
