@@ -100,7 +100,8 @@ request_ack = (request.seq + len(request.payload)) % 2**32""",
               wrong=(("(right - 1) % 2**32", "one too small: the ACK names the next byte"),
                      ("request.seq", "move past"),
                      ("(right + 1) % 2**32", "one too big"))),
-            Q("response_seq", "The server's first data segment.",
+            Q("response_seq", "Rule 2 of note 1: the receiver of a segment uses the ACK number it "
+              "received as its own SEQ.",
               "response_seq = (synack.seq + 1) % 2**32   # = the ACK number the server received",
               forms=("1",),
               wrong=(("synack.seq", "one too small: the server's SYN consumed its ISN"),
@@ -169,25 +170,27 @@ resend from packet 2": see which receiver really does that.""",
 isn, mss = lab.facts["client_isn"], lab.facts["mss"]
 count, late = lab.facts["count"], lab.facts["late"]""",
         questions=(
-            Q("ack_for_out_of_order", "The first segment that overtook the late one arrives.",
+            Q("ack_for_out_of_order", "Data starts at `isn + 1`; data segment *k* starts "
+              "`(k - 1) * mss` bytes later.",
               "ack_for_out_of_order = (isn + 1 + (late - 1) * mss) % 2**32",
               forms=("hex(right)", "1 + (late - 1) * mss"),
               wrong=(("(isn + 1 + (late + 1) * mss) % 2**32",
                       "you acknowledged the segment that arrived out of order; TCP's ACK is "
                       "cumulative"),
                      ("(isn + 1 + late * mss) % 2**32", "has not arrived yet"))),
-            Q("buffered_bytes", "What sits in the TCP receiver's out-of-order queue?",
+            Q("buffered_bytes", "The TCP receiver keeps what arrived early in its out-of-order queue.",
               "buffered_bytes = (count - late) * mss",
               wrong=(("0", "out-of-order queue"),)),
-            Q("ack_after_gap", "The late segment arrives at last.",
+            Q("ack_after_gap", "Then the held-up segment arrives.",
               "ack_after_gap = (isn + 1 + count * mss) % 2**32",
               forms=("1 + count * mss",),
               wrong=(("(isn + 1 + late * mss) % 2**32", "jumps past them all"),)),
-            Q("tcp_retransmissions", "With the TCP receiver:",
+            Q("tcp_retransmissions", "Reordering is not loss — but can the sender tell the difference?",
               "tcp_retransmissions = sum(1 for s in lab.trace.segments('client') "
               "if s.note == 'retransmission')",
               wrong=(("right + 1", "late, not lost"),)),
-            Q("gbn_retransmissions", "With the Go-Back-N receiver (`lab.facts['gbn']`):",
+            Q("gbn_retransmissions", "Now the same transfer to a Go-Back-N receiver "
+              "(`lab.facts['gbn']`, shown by `lab.table('gbn')` at the end).",
               "gbn_retransmissions = sum(1 for s in lab.facts['gbn'].segments('client') "
               "if s.note == 'retransmission')",
               wrong=(("0", "threw away"),)),
