@@ -209,7 +209,7 @@ after: the four-way teardown. In the second, the client closes but the server's 
 closer, msl = lab.facts["closer"], lab.facts["msl"]
 passive = {"client": "server", "server": "client"}[closer]   # the side that closes second""",
         questions=(
-            Q("peer_state_after_fin", "The side that did not close first receives the FIN.",
+            Q("peer_state_after_fin", "`closer` sends the first FIN; `passive` is the other side.",
               "peer_state_after_fin = 'CLOSE-WAIT'   # it may still send: a half-close",
               forms=("'close_wait'", "State.CLOSE_WAIT", "'Close Wait'"),
               wrong=(("'TIME-WAIT'", "side that closed first"),
