@@ -38,9 +38,20 @@ def _check_edges(pair: ConnectionPair) -> None:
             assert edge.target is ev.new, ev
 
 
-def _fault_from(schedule: list[tuple[float, ...]]):
+def _fault_from(schedule: list[tuple[float, ...]], max_losses_in_a_row: int = 3):
+    """Faults by emission order; loss is bounded: never more than a few drops in a row per side
+    (so no retry limit is reached and the connection must survive)."""
+    in_a_row = {"client": 0, "server": 0}
+
     def fault(src: str, seg, index: int) -> tuple[float, ...]:
-        return schedule[index - 1] if index <= len(schedule) else (0.0,)
+        delays = schedule[index - 1] if index <= len(schedule) else (0.0,)
+        if not delays:
+            in_a_row[src] += 1
+            if in_a_row[src] > max_losses_in_a_row:
+                delays = (0.0,)
+        if delays:
+            in_a_row[src] = 0
+        return delays
     return fault
 
 
