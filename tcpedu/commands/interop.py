@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"    {'ok ' if ok else 'NOT'} {text}" + (f"  ({detail})" if detail and not ok else ""))
             if r.error:
                 print(f"    error: {r.error}")
+            if r.duplicates:
+                print(f"    Linux resent {r.duplicates} segment(s) tcpedu already had "
+                      "(a spurious retransmission; tcpedu ACKed and dropped them)")
             for reason in r.ignored:
                 print(f"    tcpedu ignored a Linux segment: {reason}")
             print("    segments:")
