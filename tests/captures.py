@@ -311,6 +311,19 @@ def starts_at_zero() -> list[Packet]:
     return t.packets
 
 
+def spurious_retransmission() -> list[Packet]:
+    """A segment resent after its ACK already came back (the timer fired too early)."""
+    t = Talk()
+    t.handshake()
+    first = t.nxt["client"]
+    t.data("client")
+    t.ack("server")
+    t.send("client", "PA", MSS, seq=first, dt=0.3)
+    t.ack("server")
+    t.close()
+    return t.packets
+
+
 def retransmitted_syn() -> list[Packet]:
     """The SYN goes unanswered and is sent again after a second."""
     t = Talk()
@@ -327,7 +340,8 @@ SITUATIONS: dict[str, Callable[[], list[Packet]]] = {
     f.__name__: f for f in (clean_transfer, loss_with_rto, fast_retransmit, reordering,
                             zero_window, wraparound, isn_wraps_to_zero, simultaneous_close, reset, refused, ipv6,
                             interleaved, mid_stream, keep_alive, port_reuse,
-                            gap_and_unseen_ack, starts_at_zero, retransmitted_syn)
+                            gap_and_unseen_ack, starts_at_zero, spurious_retransmission,
+                            retransmitted_syn)
 }
 
 

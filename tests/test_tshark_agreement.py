@@ -94,7 +94,7 @@ def crafted(tmp_path_factory) -> dict[str, Path]:
 CRAFTED = ["clean_transfer", "loss_with_rto", "fast_retransmit", "reordering", "zero_window",
            "wraparound", "isn_wraps_to_zero", "simultaneous_close", "reset", "refused", "ipv6", "interleaved",
            "mid_stream", "keep_alive", "port_reuse", "gap_and_unseen_ack", "starts_at_zero",
-           "retransmitted_syn", "clean_transfer_vlan", "clean_transfer_qinq",
+           "spurious_retransmission", "retransmitted_syn", "clean_transfer_vlan", "clean_transfer_qinq",
            "clean_transfer_sll", "clean_transfer_sll2", "clean_transfer_raw",
            "clean_transfer_raw12", "clean_transfer_ipv4only", "clean_transfer_null",
            "clean_transfer_loop", "ipv6_sll2", "ipv6_null", "fast_retransmit_pcapng"]
@@ -118,6 +118,7 @@ def test_crafted_situations_show_the_tags_they_were_made_for(crafted):
     assert "reused-ports" in seen["port_reuse"]
     assert {"lost-segment", "ack-lost-segment"} <= seen["gap_and_unseen_ack"]
     assert "retransmission" in seen["retransmitted_syn"]
+    assert "spurious-retransmission" in seen["spurious_retransmission"]
     assert "out-of-order" not in seen["starts_at_zero"]   # no handshake RTT: 3 ms rule
     streams = {row["stream"] for row in our_segments(crafted["interleaved"]).values()}
     assert streams == {0, 1, 2}
