@@ -27,6 +27,7 @@ class Param:
     choices: tuple[Any, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    unset: str = "random"  # what a default of None means, e.g. "random" or "unlimited"
 
     def coerce(self, value: Any) -> Any:
         """``value`` checked (and converted from text) for this parameter, or ParameterError."""
@@ -53,7 +54,7 @@ class Param:
 
     def _parse(self, text: str) -> Any:
         text = text.strip()
-        if text.lower() in ("none", "random") and self.default is None:
+        if text.lower() in ("none", self.unset) and self.default is None:
             return None
         try:
             if self.kind is bool:
@@ -68,7 +69,7 @@ class Param:
     def describe(self) -> str:
         """``name=default  help (choices)``."""
         choices = f" [{' | '.join(map(str, self.choices))}]" if self.choices else ""
-        default = "random" if self.default is None else self.default
+        default = self.unset if self.default is None else self.default
         return f"{self.name}={default}{choices}: {self.help}"
 
 
@@ -205,8 +206,8 @@ def handshake(client_isn: int | None, server_isn: int | None, delay: float, seed
           Param("size", 10_000, "bytes the client sends", minimum=0, maximum=100_000_000),
           MSS,
           Param("delayed_ack", True, "the server delays ACKs (one ACK per two segments)", bool),
-          Param("bandwidth", None, "link bandwidth in bytes/s (unlimited if unset)", float,
-                minimum=1.0),
+          Param("bandwidth", None, "link bandwidth in bytes/s", float, minimum=1.0,
+                unset="unlimited"),
           Param("loss", 0.0, "probability each segment is lost", float, minimum=0.0,
                 maximum=0.5),
           Param("rcv_buffer", 65535, "server's receive buffer in bytes", minimum=1,

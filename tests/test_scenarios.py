@@ -305,3 +305,5 @@ def test_text_parameters_are_converted_like_the_cli_gives_them() -> None:
                                     "delay": 0.01}
     assert trace.app_data("server") == payload(3000)
     assert run("handshake", client_isn="random").meta["params"] == {"client_isn": None}
+    assert run("transfer", size=100, bandwidth="unlimited").meta["params"]["bandwidth"] is None
+    assert "bandwidth=unlimited: link bandwidth" in scenarios.describe_all()
