@@ -132,7 +132,7 @@ class Options:
                 sack_permitted = True
             elif kind == 5 and (length - 2) % 8 == 0:
                 words = struct.unpack(f"!{(length - 2) // 4}I", body)
-                sack = tuple(zip(words[::2], words[1::2]))
+                sack = tuple(zip(words[::2], words[1::2], strict=True))
             elif kind == 8 and length == 10:
                 timestamps = struct.unpack("!II", body)
             else:
@@ -175,14 +175,22 @@ class Segment:
     urgent: int = 0
 
     def __post_init__(self) -> None:
-        for name, limit in (("src_port", 0xFFFF), ("dst_port", 0xFFFF), ("seq", 0xFFFFFFFF),
-                            ("ack", 0xFFFFFFFF), ("window", 0xFFFF), ("urgent", 0xFFFF)):
-            value = getattr(self, name)
-            if not isinstance(value, int) or not 0 <= value <= limit:
-                raise SegmentError(f"{name}={value!r} is not an integer in 0..{limit}")
-        if not isinstance(self.flags, Flags):
+        sp, dp, seq, ack, win, urg = (self.src_port, self.dst_port, self.seq, self.ack,
+                                      self.window, self.urgent)
+        # Fast path for plain ints in range (the simulator builds many segments); anything else
+        # takes the field-by-field check below, which names the bad field.
+        if not (type(sp) is int and type(dp) is int and type(seq) is int and type(ack) is int
+                and type(win) is int and type(urg) is int and 0 <= sp <= 0xFFFF
+                and 0 <= dp <= 0xFFFF and 0 <= seq <= 0xFFFFFFFF and 0 <= ack <= 0xFFFFFFFF
+                and 0 <= win <= 0xFFFF and 0 <= urg <= 0xFFFF):
+            for name, limit in (("src_port", 0xFFFF), ("dst_port", 0xFFFF), ("seq", 0xFFFFFFFF),
+                                ("ack", 0xFFFFFFFF), ("window", 0xFFFF), ("urgent", 0xFFFF)):
+                value = getattr(self, name)
+                if not isinstance(value, int) or not 0 <= value <= limit:
+                    raise SegmentError(f"{name}={value!r} is not an integer in 0..{limit}")
+        if type(self.flags) is not Flags and not isinstance(self.flags, Flags):
             object.__setattr__(self, "flags", _coerce_flags(self.flags))
-        if not isinstance(self.payload, bytes):
+        if type(self.payload) is not bytes and not isinstance(self.payload, bytes):
             object.__setattr__(self, "payload", bytes(self.payload))
 
     # -- what the segment means ------------------------------------------------------------
