@@ -208,7 +208,9 @@ class Duplicate(Rule):
 class Link:
     """One direction of a path: propagation ``delay`` (s), ``bandwidth`` (bytes/s, None = no
     serialization time), and probabilities of ``loss``, ``duplicate`` and ``reorder`` (a reordered
-    segment arrives ``reorder_delay`` seconds late; default: one more ``delay``)."""
+    segment arrives ``reorder_delay`` seconds late; default: one more ``delay``). With a
+    ``bandwidth``, a segment that finds more than ``queue`` bytes waiting ahead of it is dropped
+    (a drop-tail router buffer; None = the queue never fills)."""
 
     delay: float = 0.05
     bandwidth: float | None = None
@@ -216,6 +218,7 @@ class Link:
     duplicate: float = 0.0
     reorder: float = 0.0
     reorder_delay: float | None = None
+    queue: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("loss", "duplicate", "reorder"):
@@ -230,6 +233,8 @@ class Link:
         if self.reorder_delay is not None and (
                 not isinstance(self.reorder_delay, (int, float)) or self.reorder_delay < 0):
             raise ParameterError(f"reorder_delay={self.reorder_delay!r}: give seconds >= 0")
+        if self.queue is not None and (not isinstance(self.queue, int) or self.queue < 0):
+            raise ParameterError(f"queue={self.queue!r}: give a number of bytes >= 0")
 
 
 # -- the simulator --------------------------------------------------------------------------------
@@ -243,7 +248,8 @@ AppCallback = Callable[["Network", float, AppEvent], Any]
 class Network:
     """The simulator: hosts, endpoints, links, fault rules, a virtual clock and the trace.
 
-    ``delay``, ``bandwidth``, ``loss``, ``duplicate``, ``reorder`` set the default :class:`Link`
+    ``delay``, ``bandwidth``, ``loss``, ``duplicate``, ``reorder``, ``reorder_delay`` and
+    ``queue`` set the default :class:`Link`
     of every direction (change one with :meth:`set_link`); ``rules`` are fault rules applied in
     order; ``seed`` makes random faults repeatable; ``snapshots=False`` skips recording endpoint
     variables (faster, for big transfers).
@@ -251,11 +257,11 @@ class Network:
 
     def __init__(self, *, seed: int = 0, delay: float = 0.05, bandwidth: float | None = None,
                  loss: float = 0.0, duplicate: float = 0.0, reorder: float = 0.0,
-                 reorder_delay: float | None = None, rules: Iterable[Rule] = (),
-                 snapshots: bool = True) -> None:
+                 reorder_delay: float | None = None, queue: int | None = None,
+                 rules: Iterable[Rule] = (), snapshots: bool = True) -> None:
         if not isinstance(seed, int):
             raise ParameterError(f"seed={seed!r}: give an integer")
-        self.default_link = Link(delay, bandwidth, loss, duplicate, reorder, reorder_delay)
+        self.default_link = Link(delay, bandwidth, loss, duplicate, reorder, reorder_delay, queue)
         self.rules: list[Rule] = []
         for rule in rules:
             self.add_rule(rule)
@@ -566,7 +572,11 @@ class Network:
         departure = now
         if link.bandwidth:
             start = max(now, self._busy.get((src, dst), 0.0))
-            departure = start + (len(segment.payload) + HEADER_BYTES) / link.bandwidth
+            size = len(segment.payload) + HEADER_BYTES
+            if link.queue is not None and (start - now) * link.bandwidth > link.queue + 1e-6:
+                self._push(now, _DROP, sent, f"queue full: {link.queue} bytes waiting (drop-tail)")
+                return
+            departure = start + size / link.bandwidth
             self._busy[(src, dst)] = departure
         arrival = departure + link.delay + extra
         heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))

@@ -208,19 +208,23 @@ def handshake(client_isn: int | None, server_isn: int | None, delay: float, seed
           Param("delayed_ack", True, "the server delays ACKs (one ACK per two segments)", bool),
           Param("bandwidth", None, "link bandwidth in bytes/s", float, minimum=1.0,
                 unset="unlimited"),
+          Param("queue", None, "bytes the bottleneck buffer holds (needs bandwidth)", int,
+                minimum=0, unset="unlimited"),
           Param("loss", 0.0, "probability each segment is lost", float, minimum=0.0,
                 maximum=0.5),
           Param("rcv_buffer", 65535, "server's receive buffer in bytes", minimum=1,
                 maximum=1 << 30),
           Param("snapshots", True, "record endpoint variables (off: faster)", bool),
           *COMMON)
-def transfer(size: int, mss: int, delayed_ack: bool, bandwidth: float | None, loss: float,
-             rcv_buffer: int, snapshots: bool, client_isn: int | None, server_isn: int | None,
-             delay: float, seed: int) -> Trace:
+def transfer(size: int, mss: int, delayed_ack: bool, bandwidth: float | None,
+             queue: int | None, loss: float, rcv_buffer: int, snapshots: bool,
+             client_isn: int | None, server_isn: int | None, delay: float, seed: int) -> Trace:
+    if queue is not None and bandwidth is None:
+        raise ParameterError(f"queue={queue}: a queue only fills on a link with a bandwidth")
     net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss},
                 server={"mss": mss, "rcv_buffer": rcv_buffer,
                         "delayed_ack": 0.2 if delayed_ack else None},
-                bandwidth=bandwidth, loss=loss, snapshots=snapshots)
+                bandwidth=bandwidth, queue=queue, loss=loss, snapshots=snapshots)
     _upload(net, size)
     return net.run()
 

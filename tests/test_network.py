@@ -174,6 +174,18 @@ def test_bandwidth_serialises_segments_one_after_another() -> None:
     assert times == pytest.approx([0.1 + 0.1 + 0.1, 0.1 + 0.2 + 0.1])
 
 
+def test_full_queue_drops_the_tail() -> None:
+    net, _client, server = fake_net(delay=0.1, bandwidth=10_400, queue=2000)
+    for i in range(5):
+        net.at(0.1, "client", "send", bytes([65 + i]) * 1000)  # 1040 bytes on the link each
+    trace = net.run()
+    assert arrivals(server) == [b"A" * 1000, b"B" * 1000]
+    assert [t for t, _ in server.received] == pytest.approx([0.3, 0.4])
+    drops = trace.of_type(SegmentDropped)
+    assert len(drops) == 3 and all("queue full" in d.reason for d in drops)
+    assert all(d.time == pytest.approx(0.1) for d in drops)
+
+
 def test_per_direction_link_overrides_the_default() -> None:
     net, client, server = fake_net(delay=0.1)
     net.set_link("server", "client", delay=0.5)
@@ -365,6 +377,7 @@ def test_bad_parameters_raise_parameter_error_naming_them(call: object, message:
     (lambda: Duplicate(copies=0), "copies=0"),
     (lambda: Network(delay=-0.1), "delay=-0.1"),
     (lambda: Network(bandwidth=0), "bandwidth=0"),
+    (lambda: Network(queue=-5), "queue=-5"),
     (lambda: Network(seed="x"), "seed='x'"),
 ])
 def test_bad_rule_and_link_values_are_refused(make: object, message: str) -> None:

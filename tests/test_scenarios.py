@@ -81,6 +81,17 @@ def test_transfer_bandwidth_spreads_segments_over_time() -> None:
     assert slow.app_data("server") == payload(20_000)
 
 
+def test_transfer_through_a_small_bottleneck_queue_loses_and_backs_off() -> None:
+    trace = run("transfer", size=200_000, mss=1000, bandwidth=125_000.0, queue=12_000,
+                delay=0.02)
+    drops = trace.of_type(SegmentDropped)
+    assert drops and all("queue full" in d.reason for d in drops)
+    assert trace.app_data("server") == payload(200_000)
+    cwnd = [s.cwnd for s in trace.snapshots("client")]
+    peak = cwnd.index(max(cwnd))
+    assert min(cwnd[peak:]) <= max(cwnd) // 2  # Reno halves its window after the loss
+
+
 def test_loss_rto_resends_after_the_timer_not_after_duplicate_acks() -> None:
     trace = run("loss_rto", segments=3, lose=2, mss=1000, client_isn=0)
     (drop,) = trace.of_type(SegmentDropped)
@@ -286,6 +297,7 @@ def test_every_scenario_is_deterministic_and_seed_dependent(name: str) -> None:
     ("transfer", {"size": -1}, "size=-1: must be at least 0"),
     ("transfer", {"mss": "lots"}, "mss='lots': expected int"),
     ("transfer", {"colour": 1}, "has no parameter 'colour'"),
+    ("transfer", {"queue": 5000}, "queue=5000: a queue only fills on a link with a bandwidth"),
     ("loss_rto", {"segments": 3, "lose": 4}, "lose=4: there are only 3"),
     ("handshake", {"client_isn": 2**32}, "client_isn=4294967296: must be at most"),
     ("handshake", {"delay": "slow"}, "delay='slow': expected float"),
