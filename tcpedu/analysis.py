@@ -468,7 +468,8 @@ def _sequence_analysis(conv: Conversation, fwd: _Flow, rev: _Flow, t: float, seq
             tags |= SPURIOUS_RETRANSMISSION
         elif not_advanced:
             ooo_window = conv.first_rtt if conv.first_rtt != 0.0 else _OOO_DEFAULT
-            if (rev.dupacknum >= 2 and rev.lastack == seq
+            # dupacknum is unsigned in Wireshark: its -1 ("ACKed unseen") counts as >= 2 here.
+            if ((rev.dupacknum >= 2 or rev.dupacknum < 0) and rev.lastack == seq
                     and t - rev.lastack_time < _FAST_RT_WINDOW):
                 tags |= FAST_RETRANSMISSION
             elif (t - fwd.nextseq_time < ooo_window

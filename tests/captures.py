@@ -459,6 +459,51 @@ def write_all(directory: Path) -> dict[str, Path]:
     return files
 
 
+def chaotic(conversations: int = 100, seed: int = 1) -> list[Packet]:
+    """Random segments in many conversations: right, repeated, early and late sequence numbers,
+    stale ACKs, zero and changing windows, stray SYN/SYN-ACK/FIN/RST (some starting new
+    streams on the same ports), window-scale options up to an invalid 15, gaps from 10 µs to
+    0.3 s. No sense in it: it exercises every corner of the analysis heuristics."""
+    import random
+
+    rng = random.Random(seed)
+    packets: list[Packet] = []
+    now = 100.0
+    talks = []
+    for i in range(conversations):
+        client = (f"10.9.{i // 250}.{i % 250 + 1}", 20000 + i)
+        isns = [rng.getrandbits(32), rng.getrandbits(32)]
+        talks.append((client, ("10.8.0.1", 80), isns))
+    for _ in range(conversations * 30):
+        client, server, nxt = talks[rng.randrange(len(talks))]
+        k = 0 if rng.random() < 0.55 else 1
+        src, dst = (client, server) if k == 0 else (server, client)
+        if rng.random() < 0.3:
+            flags = rng.choice(["A", "A", "A", "PA", "PA", "S", "SA", "FA", "R", "RA", ""])
+        else:
+            flags = rng.choice(["A", "PA"])
+        size = rng.choice([0, 0, 0, 1, 100, 1000]) if "P" in flags or rng.random() < 0.3 else 0
+        roll = rng.random()
+        if roll < 0.7:
+            seq = nxt[k]
+        elif roll < 0.8:
+            seq = nxt[k] - 1
+        elif roll < 0.9:
+            seq = nxt[k] - rng.choice([1000, 100, 1])
+        else:
+            seq = nxt[k] + rng.choice([1000, 100])
+        ack = nxt[1 - k] - (rng.choice([0, 0, 1, 1000]) if rng.random() < 0.3 else 0)
+        window = rng.choice([65535, 65535, 0, 1000, 30000])
+        options = Options(wscale=rng.choice([None, 0, 7, 14, 15])) if "S" in flags else Options()
+        seg = Segment(src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF if "A" in flags else 0,
+                      Flags.parse(flags) if flags else Flags(0), window, options, bytes(size))
+        if (seq - nxt[k]) & 0xFFFFFFFF < 1 << 31:
+            nxt[k] = (seq + seg.seg_len) & 0xFFFFFFFF
+        now += rng.choice([1e-5, 1e-4, 1e-3, 0.002, 0.005, 0.03, 0.3])
+        packets.append((round(now, 6), src[0], dst[0], seg))
+    return packets
+
+
 # ----------------------------------------------------------------------------------------------
 # A big, realistic capture built with struct (scapy would take minutes)
 # ----------------------------------------------------------------------------------------------
