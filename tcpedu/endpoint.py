@@ -48,6 +48,19 @@ from .trace import Snapshot
 
 __all__ = ["Config", "Endpoint", "RECEIVERS"]
 
+# The states as module constants: ``State.X`` is an attribute lookup on the enum class.
+_S_CLOSED = State.CLOSED
+_S_CLOSE_WAIT = State.CLOSE_WAIT
+_S_CLOSING = State.CLOSING
+_S_ESTABLISHED = State.ESTABLISHED
+_S_FIN_WAIT_1 = State.FIN_WAIT_1
+_S_FIN_WAIT_2 = State.FIN_WAIT_2
+_S_LAST_ACK = State.LAST_ACK
+_S_LISTEN = State.LISTEN
+_S_SYN_RECEIVED = State.SYN_RECEIVED
+_S_SYN_SENT = State.SYN_SENT
+_S_TIME_WAIT = State.TIME_WAIT
+
 _ACK, _SYN, _FIN, _RST, _PSH = Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH
 _SYN_ACK, _FIN_ACK, _PSH_ACK, _RST_ACK = _SYN | _ACK, _FIN | _ACK, _PSH | _ACK, _RST | _ACK
 _FIN_PSH_ACK = _FIN | _PSH | _ACK
@@ -161,35 +174,37 @@ _NO_CONNECTION = "the connection does not exist"
 _CLOSING = "the connection is already closing"
 _SEND_CLOSED = "the connection was closed for sending"
 _CALL_REFUSALS: dict[str, dict[State, str]] = {
-    "connect": {s: "the connection already exists" for s in State if s is not State.CLOSED},
-    "listen": {s: "the connection already exists" for s in State if s is not State.CLOSED},
+    "connect": {s: "the connection already exists" for s in State if s is not _S_CLOSED},
+    "listen": {s: "the connection already exists" for s in State if s is not _S_CLOSED},
     "send": {
-        State.CLOSED: _NO_CONNECTION + "; call connect() first",
-        State.LISTEN: "a listening endpoint has no peer yet (foreign socket unspecified)",
-        State.FIN_WAIT_1: _SEND_CLOSED, State.FIN_WAIT_2: _SEND_CLOSED,
-        State.CLOSING: _SEND_CLOSED, State.LAST_ACK: _SEND_CLOSED, State.TIME_WAIT: _SEND_CLOSED,
+        _S_CLOSED: _NO_CONNECTION + "; call connect() first",
+        _S_LISTEN: "a listening endpoint has no peer yet (foreign socket unspecified)",
+        _S_FIN_WAIT_1: _SEND_CLOSED, _S_FIN_WAIT_2: _SEND_CLOSED,
+        _S_CLOSING: _SEND_CLOSED, _S_LAST_ACK: _SEND_CLOSED, _S_TIME_WAIT: _SEND_CLOSED,
     },
     "close": {
-        State.CLOSED: _NO_CONNECTION, State.FIN_WAIT_1: _CLOSING, State.FIN_WAIT_2: _CLOSING,
-        State.CLOSING: _CLOSING, State.LAST_ACK: _CLOSING, State.TIME_WAIT: _CLOSING,
+        _S_CLOSED: _NO_CONNECTION, _S_FIN_WAIT_1: _CLOSING, _S_FIN_WAIT_2: _CLOSING,
+        _S_CLOSING: _CLOSING, _S_LAST_ACK: _CLOSING, _S_TIME_WAIT: _CLOSING,
     },
-    "abort": {State.CLOSED: _NO_CONNECTION},
+    "abort": {_S_CLOSED: _NO_CONNECTION},
 }
 
 #: Close (user CLOSE call) is answered by a transition in these states.
-_CLOSE_TRIGGERS = {State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED,
-                   State.CLOSE_WAIT}
+_CLOSE_TRIGGERS = {_S_LISTEN, _S_SYN_SENT, _S_SYN_RECEIVED, _S_ESTABLISHED,
+                   _S_CLOSE_WAIT}
 #: States in which arriving text is accepted (RFC 9293 §3.10.7.4, seventh).
-_TEXT_STATES = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2})
+_TEXT_STATES = frozenset({_S_ESTABLISHED, _S_FIN_WAIT_1, _S_FIN_WAIT_2})
 #: States in which queued data and the FIN may be (re)sent.
-_SENDING_STATES = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1,
-                             State.CLOSING, State.LAST_ACK})
+_SENDING_STATES = frozenset({_S_ESTABLISHED, _S_CLOSE_WAIT, _S_FIN_WAIT_1,
+                             _S_CLOSING, _S_LAST_ACK})
+#: States that send a bare ACK when one is owed (synchronized, past SYN-RECEIVED).
+_ACK_STATES = frozenset(s for s in State if s.synchronized and s is not _S_SYN_RECEIVED)
 #: States after our FIN is queued.
-_FIN_STATES = frozenset({State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSING, State.LAST_ACK,
-                         State.TIME_WAIT})
+_FIN_STATES = frozenset({_S_FIN_WAIT_1, _S_FIN_WAIT_2, _S_CLOSING, _S_LAST_ACK,
+                         _S_TIME_WAIT})
 #: Where an arriving FIN leads (RFC 9293 §3.10.7.4, eighth); FIN-WAIT-1 is decided separately.
-_FIN_TRIGGERS = {State.SYN_RECEIVED: Trigger.RCV_FIN, State.ESTABLISHED: Trigger.RCV_FIN,
-                 State.FIN_WAIT_2: Trigger.RCV_FIN}
+_FIN_TRIGGERS = {_S_SYN_RECEIVED: Trigger.RCV_FIN, _S_ESTABLISHED: Trigger.RCV_FIN,
+                 _S_FIN_WAIT_2: Trigger.RCV_FIN}
 
 
 class Endpoint:
@@ -220,7 +235,7 @@ class Endpoint:
         self.local_ip = local_ip
         self.remote_ip = ""
         self.config = config
-        self.state = State.CLOSED
+        self.state = _S_CLOSED
         self._isn = IsnChooser(config.isn_mode, config.isn, config.seed, name, config.secret)
         self._out: list[Segment] = []
         self._events: deque[Event] = deque()
@@ -395,12 +410,12 @@ class Endpoint:
         self._now = now
         old = self.state
         self._change(Trigger.CLOSE)
-        if self.state is State.CLOSED:
+        if self.state is _S_CLOSED:
             self._closed("closed")
             return
         self._fin_queued = True
         self._fin_seq = seq_add(self._buf_seq, len(self._sndbuf))
-        if old is not State.SYN_RECEIVED:
+        if old is not _S_SYN_RECEIVED:
             self._output(now)
 
     def abort(self, now: float) -> None:
@@ -466,7 +481,7 @@ class Endpoint:
         self._rtt_seq = None  # Karn: never time a retransmitted segment
         if handshake:
             self._events.append(Retransmitted(self.iss, "rto"))
-            self._send_syn(now, ack=state is not State.SYN_SENT)
+            self._send_syn(now, ack=state is not _S_SYN_SENT)
             return
         if self.snd_max == self.snd_una:
             return
@@ -536,9 +551,9 @@ class Endpoint:
         old = self.state
         self.state = edge.target
         self._events.append(StateChange(old, edge.target, str(trigger), edge.rfc))
-        if edge.target is State.ESTABLISHED:
+        if edge.target is _S_ESTABLISHED:
             self._events.append(Connected())
-        elif edge.target is State.TIME_WAIT:
+        elif edge.target is _S_TIME_WAIT:
             for name in ("rto", "persist", "delayed-ack"):
                 self._cancel(name)  # a slow application may still be reading ("app-read")
             self._arm("time-wait", self._now + 2 * self.config.msl)
@@ -604,7 +619,7 @@ class Endpoint:
         """Send what the windows allow, then a bare ACK if one is owed (RFC 9293 §3.8.6)."""
         if self.state in _SENDING_STATES:
             self._send_data(now)
-        if self._ack_now and self.state.synchronized and self.state is not State.SYN_RECEIVED:
+        if self._ack_now and self.state in _ACK_STATES:
             # A bare ACK carries the next *new* sequence number, even while going back after a
             # timeout (as BSD does): SND.NXT may point into already-sent data then.
             self._emit(self.snd_max, _ACK)
@@ -698,13 +713,13 @@ class Endpoint:
             raise ParameterError(f"receive() takes a Segment, not {type(segment).__name__}")
         self._now = now
         state = self.state
-        if segment.dst_port != self.local_port or state is State.CLOSED:
+        if segment.dst_port != self.local_port or state is _S_CLOSED:
             self._answer_no_connection(segment, "no connection on this port (§3.10.7.1)")
-        elif state is State.LISTEN:
+        elif state is _S_LISTEN:
             self._on_listen(now, segment)
         elif segment.src_port != self.remote_port:
             self._answer_no_connection(segment, "segment for another connection (§3.10.7.1)")
-        elif state is State.SYN_SENT:
+        elif state is _S_SYN_SENT:
             self._on_syn_sent(now, segment)
         else:
             self._on_synchronized(now, segment)
@@ -817,7 +832,7 @@ class Endpoint:
         seq = seg.seq
         # A repeat of the peer's SYN while ours is unacknowledged: answer with our SYN,ACK again,
         # or, in a simultaneous open, take its ACK as the ACK of our SYN.
-        if state is State.SYN_RECEIVED and flags & SYN and seq == self.irs and not flags & RST:
+        if state is _S_SYN_RECEIVED and flags & SYN and seq == self.irs and not flags & RST:
             if flags & ACK and seq_gt(seg.ack, self.snd_una) and seq_ge(self.snd_max, seg.ack):
                 flags &= ~SYN
                 seg = seg.replace(seq=seq_add(seq, 1), flags=Flags(flags))
@@ -829,7 +844,7 @@ class Endpoint:
         # TIME-WAIT: a retransmitted FIN is acknowledged and restarts the 2 MSL timer (§3.10.7.4).
         payload = seg.payload
         seg_len = len(payload) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)
-        if (state is State.TIME_WAIT and flags & FIN and not flags & RST
+        if (state is _S_TIME_WAIT and flags & FIN and not flags & RST
                 and seq_add(seq, seg_len) == self.rcv_nxt):
             self._ignore(seg, "retransmitted FIN in TIME-WAIT: ACK it, restart 2 MSL")
             self._ack_now = True
@@ -837,7 +852,7 @@ class Endpoint:
             return
         wnd = self.config.rcv_buffer - len(self._unread)
         rcv_nxt = self.rcv_nxt
-        if not self._acceptable(seq, seg_len, wnd):
+        if (seq != rcv_nxt or not wnd) and not self._acceptable(seq, seg_len, wnd):
             if flags & RST:
                 self._ignore(seg, "RST outside the window (§3.10.7.4)")
                 return
@@ -858,7 +873,7 @@ class Endpoint:
             return
         # Trim the text to the window.
         fin = bool(flags & FIN)
-        if payload:
+        if payload and (seq != rcv_nxt or len(payload) > wnd):
             right = seq_diff(seq_add(rcv_nxt, wnd), seq)
             if right < len(payload):
                 payload = payload[:max(right, 0)]
@@ -877,7 +892,7 @@ class Endpoint:
         if not flags & ACK:
             self._ignore(seg, "segment without ACK (§3.10.7.4, fifth)")
             return
-        if state is State.SYN_RECEIVED:
+        if state is _S_SYN_RECEIVED:
             if not (seq_gt(seg.ack, self.snd_una) and seq_ge(self.snd_max, seg.ack)):
                 self._ignore(seg, "ACK does not acknowledge our SYN,ACK: RST (§3.10.7.4)")
                 self._reset_to(seg)
@@ -890,11 +905,11 @@ class Endpoint:
         fin_acked_now = not fin_was_acked and self._our_fin_acked()
         state = self.state
         if fin_acked_now:
-            if state is State.LAST_ACK:
+            if state is _S_LAST_ACK:
                 self._change(Trigger.RCV_ACK_OF_FIN)
                 self._closed("closed")
                 return
-            if state is State.CLOSING:
+            if state is _S_CLOSING:
                 self._change(Trigger.RCV_ACK_OF_FIN)
                 return
         fin_now = False
@@ -906,19 +921,19 @@ class Endpoint:
             else:
                 self._events.append(PeerClosed())
             self._ack_now = True
-            if state is State.FIN_WAIT_1:
+            if state is _S_FIN_WAIT_1:
                 self._change(Trigger.RCV_FIN_AND_ACK_OF_FIN if fin_acked_now or
                              self._our_fin_acked() else Trigger.RCV_FIN)
             else:
                 self._change(_FIN_TRIGGERS[state])
-        elif fin_acked_now and state is State.FIN_WAIT_1:
+        elif fin_acked_now and state is _S_FIN_WAIT_1:
             self._change(Trigger.RCV_ACK_OF_FIN)
 
     def _our_fin_acked(self) -> bool:
         return self._fin_queued and seq_gt(self.snd_una, self._fin_seq)
 
     def _reset(self, reason: str) -> None:
-        syn_rcvd = self.state is State.SYN_RECEIVED
+        syn_rcvd = self.state is _S_SYN_RECEIVED
         passive_syn_rcvd = syn_rcvd and self._passive
         if syn_rcvd and not self._passive:
             reason = "connection refused"  # an active OPEN that met a RST (§3.10.7.4)
