@@ -394,8 +394,12 @@ class Network:
         self._callbacks.setdefault((node, action), []).append((callback, float(after)))
 
     def close_on_eof(self, node: str, after: float = 0.0) -> None:
-        """Close ``node`` once its peer has closed (the usual server behaviour)."""
-        self.on(node, "eof", lambda net, now, _e: net.call(now, node, "close"), after)
+        """Close ``node`` once its peer has closed (the usual server behaviour); nothing happens
+        if by then the connection is already gone (e.g. reset) or closing."""
+        def close(net: Network, now: float, _event: AppEvent) -> None:
+            if getattr(net.endpoint(node), "state", None) in _CLOSE_ON_EOF_STATES:
+                net.call(now, node, "close")
+        self.on(node, "eof", close, after)
 
     def call(self, now: float, node: str, action: str, *args: Any) -> None:
         """Make ``node``'s application call ``action`` right now (from a callback)."""
@@ -626,6 +630,9 @@ class Network:
 
 
 # -- tables: application calls and endpoint events ---------------------------------------------------
+
+#: States in which :meth:`Network.close_on_eof` still has something to close.
+_CLOSE_ON_EOF_STATES = frozenset({State.CLOSE_WAIT, State.ESTABLISHED, State.SYN_RECEIVED})
 
 
 def _connect(net: Network, ep: Any, now: float, node: str, _args: tuple) -> None:

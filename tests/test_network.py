@@ -106,6 +106,8 @@ class FakeEndpoint:
     def receive(self, now: float, segment: Segment) -> None:
         self.received.append((now, segment))
         self.remote_port = segment.src_port
+        if self.state is State.LISTEN:
+            self._move(State.ESTABLISHED, "fake accept")
         self.timer = None
         if segment.payload:
             self.events.append(DataReceived(segment.payload))
@@ -340,6 +342,17 @@ def test_state_changes_app_events_and_snapshots_are_recorded() -> None:
     client_snaps = trace.snapshots("client")
     keys = [(s.state, s.snd_nxt) for s in client_snaps]
     assert len(keys) == len(set(keys))
+
+
+def test_close_on_eof_skips_a_connection_that_is_already_gone() -> None:
+    net, client, server = fake_net()
+    net.at(0.0, "server", "listen")
+    net.close_on_eof("server", after=1.0)
+    net.at(0.2, "client", "close")       # the server sees EOF at 0.25 and would close at 1.25
+    net.at(0.5, "server", "abort")       # but by then it has aborted
+    trace = net.run()
+    assert [e.action for e in trace.of_type(AppEvent) if e.node == "server"] == [
+        "listen", "eof", "abort"]
 
 
 def test_runaway_script_is_stopped_with_a_clear_error() -> None:
