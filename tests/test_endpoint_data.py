@@ -243,3 +243,30 @@ def test_lost_window_probe_does_not_stall_a_window_smaller_than_the_mss():
     pair.pump()
     pair.run()
     assert pair.received["server"] == bytes(range(250)) * 4
+
+
+def test_transfer_with_loss_across_the_sequence_wrap():
+    isn = 2**32 - 1000
+    pair = _established(Config(isn=isn, mss=100, sack=True, initial_cwnd=10),
+                        Config(isn=5000, sack=True))
+    crossing = (isn + 1 + 900) % 2**32  # bytes 900..999: sequence number 0 falls inside it
+    after = (crossing + 100) % 2**32  # the next segment starts at 1, after the wrap
+    pair.drop("client", count=2, when=lambda s: s.seq in (crossing, after) and bool(s.payload))
+    data = bytes(range(256)) * 8
+    pair.send("client", data)
+    pair.run()
+    assert pair.received["server"] == data
+    assert crossing == 2**32 - 99 and after == 1
+    assert pair.client.snd_una == (isn + 1 + len(data)) % 2**32
+    resent = [e.seq for e in pair.events["client"] if isinstance(e, Retransmitted)]
+    assert resent == [crossing, after]
+
+
+def test_duplicated_segments_are_delivered_once():
+    pair = _established(Config(isn=1000, mss=100))
+    pair.duplicate("client", count=3, when=lambda s: bool(s.payload))
+    pair.send("client", b"d" * 300)
+    pair.run()
+    assert pair.received["server"] == b"d" * 300
+    dups = [e for e in pair.events["server"] if isinstance(e, SegmentIgnored)]
+    assert len(dups) == 3 and all("unacceptable" in e.reason for e in dups)
