@@ -88,8 +88,9 @@ def graded(tmp_path_factory):
                                             "    except KeyboardInterrupt:\n        pass"))
     raising = _insert_after(_set_student(solution, "dan"), "third_seq",
                             "raise RuntimeError('my code is broken')")
-    raising = _insert_after(raising, "synack_ack", "import io, sys\nsys.stdout = io.StringIO()")
-    save("dan/raises.ipynb", raising)  # ...and swallows its own printed output
+    raising = _insert_after(raising, "synack_ack", "import io, sys\nsys.stdout = io.StringIO()\n"
+                            "list = type = str = int = print = None  # beginners do this")
+    save("dan/raises.ipynb", raising)  # ...swallows its own output and shadows builtins
     other_lab = _set_student(solution, "hal")
     other_lab["metadata"]["tcpedu"]["lab"] = "99-no-such-lab"
     save("hal/unknown-lab.ipynb", other_lab)
@@ -145,7 +146,7 @@ def test_looping_submission_is_stopped_and_graded_on_what_it_answered(graded):
     assert [row[f"q{n}"] for n in range(1, 7)] == ["1", "1", "1", "0", "0", "0"]
 
 
-def test_raising_submission_keeps_running_after_the_error(graded):
+def test_raising_submission_keeps_running_after_the_error_and_shadowed_builtins(graded):
     row = graded[0]["dan/raises.ipynb"]
     assert (row["score"], row["status"]) == ("6", "ok")
     assert "RuntimeError" in row["detail"]
