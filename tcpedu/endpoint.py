@@ -203,8 +203,7 @@ _ACK_STATES = frozenset(s for s in State if s.synchronized and s is not _S_SYN_R
 _FIN_STATES = frozenset({_S_FIN_WAIT_1, _S_FIN_WAIT_2, _S_CLOSING, _S_LAST_ACK,
                          _S_TIME_WAIT})
 #: Where an arriving FIN leads (RFC 9293 §3.10.7.4, eighth); FIN-WAIT-1 is decided separately.
-_FIN_TRIGGERS = {_S_SYN_RECEIVED: Trigger.RCV_FIN, _S_ESTABLISHED: Trigger.RCV_FIN,
-                 _S_FIN_WAIT_2: Trigger.RCV_FIN}
+_FIN_TRIGGERS = {_S_ESTABLISHED: Trigger.RCV_FIN, _S_FIN_WAIT_2: Trigger.RCV_FIN}
 
 
 class Endpoint:
