@@ -377,10 +377,6 @@ def reset(kind: str, client_isn: int | None, server_isn: int | None, delay: floa
           MSS, *COMMON)
 def zero_window(size: int, rcv_buffer: int, read_at: float, mss: int, client_isn: int | None,
                 server_isn: int | None, delay: float, seed: int) -> Trace:
-    if rcv_buffer <= mss:
-        # Workaround: with a buffer no larger than one segment the endpoint stalls after the
-        # window reopens (the probe byte is left without a timer), so keep the lesson away from it.
-        raise ParameterError(f"rcv_buffer={rcv_buffer}: give a buffer larger than mss={mss}")
     net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss},
                 server={"mss": mss, "rcv_buffer": rcv_buffer})
     net.at(0.0, "server", "pause_reading")
