@@ -11,10 +11,10 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard course/labs/*/*.ipynb) $(w
 
 .PHONY: lab test bench lint system-deps install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml binder/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -c binder/requirements.txt -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
