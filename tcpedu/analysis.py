@@ -315,10 +315,13 @@ class Analyzer:
         else:
             conv, direction = found
             fwd = conv.flows[direction]
-            if flags & (SYN | ACK) == SYN and fwd.base_set and seq != fwd.base_seq:
-                self._settle(conv)
-                conv, direction = self._new(key, src, sport, dst, dport, flags, time)
-                tags = REUSED_PORTS
+            if flags & (SYN | ACK) == SYN and fwd.base_set:
+                if seq != fwd.base_seq:           # a new connection on the same ports
+                    self._settle(conv)
+                    conv, direction = self._new(key, src, sport, dst, dport, flags, time)
+                    tags = REUSED_PORTS
+                else:                             # the SYN again: back to the highest ACKable
+                    fwd.nextseq = fwd.maxseqtobeacked
             elif flags & (SYN | ACK) == SYN | ACK and fwd.base_set and seq != fwd.base_seq:
                 fwd.base_seq = seq
                 tags = REUSED_PORTS
