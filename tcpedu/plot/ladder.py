@@ -24,6 +24,8 @@ from .palette import NODE_COLORS, SEGMENT_STYLES, Theme, segment_kind, theme
 
 #: Rows of the slant given to a captured segment (a capture has no delivery time).
 CAPTURE_SLANT = 0.8
+#: Arrows spanning more rows than this get their label at the start instead of the middle.
+STEEP_ROWS = 2.5
 #: Word added to a label for each mark, so the meaning survives without colour.
 MARK_LABELS = {"retransmission": "[retx] ", "dup-ack": "[dup ACK] ", "injected": "[injected] "}
 
@@ -139,10 +141,23 @@ class Ladder:
             self.ax.add_artist(patch)  # not add_patch: limits are set by show(), not data
             prefix = "".join(word for mark, word in MARK_LABELS.items() if mark in marks)
             label = prefix + tl.label(sent) + (" [lost]" if lost else "")
-            text = self.ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, ha="center", va="bottom",
-                                fontsize=th.font_size, color=th.label_color, zorder=4,
-                                rotation=self._angle(x0, y0, x1, y1), rotation_mode="anchor",
-                                transform_rotates_text=True, clip_on=True)
+            if self.y_mode == "time" or abs(y1 - y0) <= STEEP_ROWS:
+                # A gentle arrow carries its label along its middle.
+                text = self.ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, ha="center",
+                                    va="bottom", fontsize=th.font_size, color=th.label_color,
+                                    zorder=4, rotation=self._angle(x0, y0, x1, y1),
+                                    rotation_mode="anchor", transform_rotates_text=True,
+                                    clip_on=True)
+            else:
+                # A steep one (a burst in flight) is labelled at its start, on its own row,
+                # so labels of a burst stack up instead of crossing.
+                rightward = x1 >= x0
+                text = self.ax.text(x0 + (0.02 if rightward else -0.02), y0 - 0.08, label,
+                                    ha="left" if rightward else "right", va="bottom",
+                                    fontsize=th.font_size, color=th.label_color, zorder=4,
+                                    clip_on=True, bbox={"boxstyle": "square,pad=0.05",
+                                                        "fc": "white", "ec": "none",
+                                                        "alpha": 0.85})
             cross = None
             if lost:
                 (cross,) = self.ax.plot([x1], [y1], marker="X", ms=11 * th.line_scale,
@@ -182,22 +197,35 @@ class Ladder:
         self.state_texts.append((index, text))
 
     # -- animation ---------------------------------------------------------------------------
+    def window(self, step: int, rows: int | None = None,
+               first_row: int | None = None) -> tuple[int, int]:
+        """The first and last step rows shown for ``step``.
+
+        With ``rows`` the view turns pages: it stays put while the current step moves down it
+        and jumps by half a window when the step nears the bottom, so consecutive frames share
+        a window (and a player can draw only what changed).
+        """
+        n = len(self.timeline)
+        if rows is None or rows >= n:
+            return 0, n - 1
+        if first_row is not None:
+            lo = max(0, min(first_row, n - 1))
+            return lo, min(n - 1, lo + rows - 1)
+        usable, page = rows - 3, max(1, rows // 2)
+        lo = 0 if step <= usable else ((step - usable) // page + 1) * page
+        lo = min(lo, n - rows)
+        return lo, lo + rows - 1
+
     def show(self, step: int, rows: int | None = None, first_row: int | None = None) -> None:
-        """Show everything up to ``step`` in a window of ``rows`` steps ending at ``step``
-        (or starting at ``first_row``); None rows shows every step."""
+        """Show everything up to ``step`` in a window of ``rows`` steps around it (see
+        :meth:`window`; or starting at ``first_row``); None rows shows every step."""
         n = len(self.timeline)
         if n == 0:
             return
         step = self.timeline.check_step(step)
         self.current = step
-        if rows is None:
-            lo, hi = 0, n - 1
-        elif first_row is not None:
-            lo = max(0, min(first_row, n - 1))
-            hi = min(n - 1, lo + rows - 1)
-        else:
-            hi = min(n - 1, max(step + 2, rows - 1))
-            lo = max(0, hi - rows + 1)
+        lo, hi = self.window(step, rows, first_row)
+        self.in_flight: list[FancyArrowPatch] = []
         y_lo, y_hi = self.row_y(lo) - 0.9, self.row_y(hi) + 0.9
         if self.y_mode == "time":
             pad = max(1e-3, (self.row_y(hi) - self.row_y(lo)) * 0.05)
@@ -207,10 +235,12 @@ class Ladder:
             visible = a.first <= step and not (max(a.start[1], a.end[1]) < y_lo
                                                or a.start[1] > y_hi)
             a.patch.set_visible(visible)
-            a.text.set_visible(visible)
+            # Only labels anchored in view are drawn (clipping would still rasterise them).
+            a.text.set_visible(visible and y_lo - 0.5 <= a.text.get_position()[1] <= y_hi + 0.5)
             if visible:
                 end = a.end
                 if a.last is not None and a.last > step:  # still in flight: partial arrow
+                    self.in_flight.append(a.patch)
                     span = self.row_y(a.last) - self.row_y(a.first)
                     f = (self.row_y(step) - self.row_y(a.first)) / span if span else 1.0
                     f = max(0.15, f)
@@ -231,6 +261,12 @@ class Ladder:
         found += [a.cross for a in self.arrows if a.cross is not None]
         found += [t for _, t in self.state_texts] + [t for _, t in self.time_texts]
         return sorted((a for a in found if a.get_visible()), key=lambda a: a.get_zorder())
+
+    def settled_artists(self) -> list:
+        """The visible artists that stay as they are in later frames of the same window (all
+        but the arrows still in flight)."""
+        moving = set(map(id, getattr(self, "in_flight", ())))
+        return [a for a in self.dynamic_artists() if id(a) not in moving]
 
     def hide_all(self) -> None:
         """Hide every dynamic artist (to draw a static background once)."""
