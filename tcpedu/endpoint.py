@@ -976,6 +976,12 @@ class Endpoint:
         # Window update (§3.10.7.4): only from a segment newer than the last one that set it.
         wl1 = self.snd_wl1
         if seq_lt(wl1, seg.seq) or (wl1 == seg.seq and seq_ge(ack, self.snd_wl2)):
+            if new_wnd and not self.snd_wnd and "persist" in self._timers:
+                # The window opened while we were probing: resend from SND.UNA, so a probe
+                # byte the receiver refused goes out again with the data (as BSD retracts
+                # snd_nxt), instead of waiting for a timeout.
+                self.snd_nxt = una if ack == una else self.snd_nxt
+                self._rexmit_reason = "window"
             self.snd_wnd = new_wnd
             self.snd_wl1 = seg.seq
             self.snd_wl2 = ack

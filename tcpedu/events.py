@@ -80,7 +80,12 @@ class TimerFired(Event):
 
 @dataclass(frozen=True, slots=True)
 class Retransmitted(Event):
-    """The next outgoing segment starting at ``seq`` resends data: ``"rto"``, ``"fast"``, ``"probe"``."""
+    """The next outgoing segment starting at ``seq`` resends data, and why.
+
+    ``reason``: ``"rto"`` (timeout, RFC 6298), ``"fast"`` (three duplicate ACKs, a NewReno
+    partial ACK or a SACK hole), ``"probe"`` (a zero-window probe), ``"window"`` (a refused probe
+    byte sent again once the window opened).
+    """
 
     seq: int
     reason: str = "rto"

@@ -270,3 +270,23 @@ def test_duplicated_segments_are_delivered_once():
     assert pair.received["server"] == b"d" * 300
     dups = [e for e in pair.events["server"] if isinstance(e, SegmentIgnored)]
     assert len(dups) == 3 and all("unacceptable" in e.reason for e in dups)
+
+
+def test_refused_probe_byte_goes_out_again_as_soon_as_the_window_opens():
+    pair = _established(Config(isn=1000, mss=100, rto_initial=1.0),
+                        Config(isn=5000, rcv_buffer=200))
+    pair.server.pause_reading()
+    pair.send("client", b"p" * 400)
+    pair.run_until(lambda: any(isinstance(e, Retransmitted) and e.reason == "probe"
+                               for e in pair.events["client"]))
+    pair.advance(0.2)  # the probe was refused: the window is still closed
+    opened = pair.now
+    pair.server.resume_reading(pair.now)
+    pair.pump()
+    pair.run()
+    again = [(t, s) for t, a, n, s in pair.wire.log
+             if a == "sent" and n == "client" and s.seq == 1201 and t >= opened]
+    assert again and again[0][0] - opened < 0.2  # one round trip, not a timeout
+    assert len(again[0][1].payload) == 100
+    assert Retransmitted(1201, "window") in pair.events["client"]
+    assert pair.received["server"] == b"p" * 400
