@@ -224,7 +224,7 @@ class Conversation:
     """One TCP stream: both directions' analysis state, inferred states and counts."""
 
     __slots__ = ("stream", "flows", "client", "mru_syn", "first_rtt", "first_time", "last_time",
-                 "tag_counts", "pending", "changes", "keys", "initial")
+                 "tag_counts", "pending", "changes", "initial")
 
     def __init__(self, stream: int, flows: tuple[_Flow, _Flow], client: int, time: float) -> None:
         self.stream = stream
@@ -238,7 +238,6 @@ class Conversation:
         # The segment in flight: (direction, flags, ack, time, end of its sequence space).
         self.pending: tuple[int, int, int, float, int] | None = None
         self.changes: list[StateChanged] | None = None
-        self.keys: tuple[Any, Any] = (None, None)
         self.initial: tuple[State, State] = (State.ESTABLISHED, State.ESTABLISHED)
 
     @property
@@ -289,7 +288,6 @@ class Analyzer:
         client = 1 if flags & (SYN | ACK) == SYN | ACK else 0
         conv = Conversation(len(self.conversations), (_Flow(src, sport), _Flow(dst, dport)),
                             client, time)
-        conv.keys = (key, rkey)
         if self._record:
             conv.changes = []
         if flags & SYN:
@@ -567,7 +565,8 @@ class CaptureSummary:
     streams: list[StreamSummary] = field(default_factory=list)
 
 
-def _summary(conv: Conversation) -> StreamSummary:
+def stream_summary(conv: Conversation) -> StreamSummary:
+    """The figures of one analysed conversation."""
     c, s = conv.client_flow, conv.server_flow
     return StreamSummary(conv.stream, c.address, s.address, (c.packets, s.packets),
                          (c.payload, s.payload), conv.first_time, conv.last_time, conv.tags(),
@@ -583,11 +582,11 @@ def _reverse_key(key: Any) -> Any:
     return key[half:2 * half] + key[:half] + key[-2:] + key[-4:-2]
 
 
-def _feed_capture(reader: CaptureReader, analyzer: Analyzer, *, since_first: bool = False,
-                  ) -> Iterator[tuple[Any, ...]]:
-    """Run the analysis over a capture: ``(frame, time, tcp, flags, seglen, conversation,
-    direction, seq, ack, tags)`` per segment (see :data:`Result`). With ``since_first`` times
-    count from the first segment (as Wireshark's default time column does)."""
+def analysed_segments(reader: CaptureReader, analyzer: Analyzer, *, since_first: bool = False,
+                      ) -> Iterator[tuple[Any, ...]]:
+    """Run ``analyzer`` over a capture: ``(frame, time, tcp, flags, seglen, conversation,
+    direction, seq, ack, tags)`` per TCP segment (the last five are a :data:`Result`). With
+    ``since_first`` times count from the first segment (as Wireshark's time column does)."""
     unpack = _TCP_HEADER.unpack_from
     feed = analyzer.feed
     origin: float | None = None
@@ -607,12 +606,12 @@ def summarize(capture: PathOrFile) -> CaptureSummary:
     """Per-stream summary of a capture (endpoints, packets, bytes, duration, tags, final states)."""
     reader = CaptureReader(capture)
     analyzer = Analyzer()
-    for _ in _feed_capture(reader, analyzer):
+    for _ in analysed_segments(reader, analyzer):
         pass
     analyzer.finish()
     st = reader.stats
     return CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                          [_summary(c) for c in analyzer.conversations])
+                          [stream_summary(c) for c in analyzer.conversations])
 
 
 _LETTERS = tuple(Flags(i).letters for i in range(256))
@@ -632,7 +631,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     state_text = _STATE_TEXT
     tags_json = _tags_json
     tag_text = _tag_json_cache
-    for frame, _time, _tcp, flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
+    for frame, _time, _tcp, flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
             reader, analyzer):
         if stream is not None and conv.stream != stream:
             continue
@@ -654,7 +653,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     analyzer.finish()
     st = reader.stats
     return CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                          [_summary(c) for c in analyzer.conversations])
+                          [stream_summary(c) for c in analyzer.conversations])
 
 
 def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int) -> tuple[Segment, str]:
@@ -717,7 +716,7 @@ def _traces(capture: PathOrFile, only: int | None,
     traces: dict[int, Trace] = {}
     truncated = False
     count = 0
-    for frame, time, tcp, _flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
+    for frame, time, tcp, _flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
             reader, analyzer, since_first=True):
         if only is not None and conv.stream != only:
             continue

@@ -14,10 +14,10 @@ from typing import IO
 from ..analysis import (
     Analyzer,
     CaptureSummary,
-    _feed_capture,
-    _summary,
+    analysed_segments,
     analyze,
     json_lines,
+    stream_summary,
     tag_names,
 )
 from ..errors import ParameterError
@@ -83,7 +83,7 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
     analyzer = Analyzer()
     ladders: dict[int, list[str]] = {}
     starts: dict[int, float] = {}
-    for frame, time, _tcp, flags, seglen, conv, direction, seq, ack, tags in _feed_capture(
+    for frame, time, _tcp, flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
             reader, analyzer):
         number = conv.stream
         if stream is not None and number != stream:
@@ -100,7 +100,7 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
     analyzer.finish()
     st = reader.stats
     summary = CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                             [_summary(c) for c in analyzer.conversations])
+                             [stream_summary(c) for c in analyzer.conversations])
     return summary, ladders
 
 
