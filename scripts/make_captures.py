@@ -30,8 +30,8 @@ RECIPES: dict[str, dict] = {
 }
 #: the model against Linux: scenarios of tcpedu.interop kept in interop.pcap
 INTEROP_SCENARIOS = ["handshake", "passive-open", "tcpedu-closes-first", "linux-closes-first",
-                     "simultaneous-close", "simultaneous-open", "tcpedu-resets", "linux-resets",
-                     "refused"]
+                     "simultaneous-close", "simultaneous-open", "keepalive", "tcpedu-resets",
+                     "linux-resets", "refused"]
 
 
 def make(out: Path, names: list[str]) -> list[Path]:
