@@ -63,8 +63,8 @@ class Exchanged:
 class ScenarioResult:
     """What one scenario showed: each check (text, passed, detail), the segments exchanged, and
     why the model ignored any of Linux's segments (``ignored``: a sign the two disagree), apart
-    from ``duplicates``: data Linux resent that tcpedu already had (a spurious retransmission,
-    e.g. Linux's tail loss probe when this driver is slow; the model rightly ACKs and drops it)."""
+    from ``duplicates``: wholly old segments, which the model rightly ACKs and drops — data Linux
+    resent spuriously (its tail loss probe, when this driver is slow) or keep-alive probes."""
 
     name: str
     description: str
@@ -115,9 +115,10 @@ class Driver:
             if isinstance(event, DataReceived):
                 self.received += event.data
             elif isinstance(event, SegmentIgnored):
-                if incoming is not None and incoming.seg_len and seq_le(
-                        seq_add(incoming.seq, incoming.seg_len), rcv_nxt):
-                    self.result.duplicates += 1  # Linux resent what tcpedu already had
+                if incoming is not None and seq_le(
+                        seq_add(incoming.seq, max(incoming.seg_len, 1)), rcv_nxt):
+                    # wholly old: data Linux resent, or a keep-alive probe (SEQ = RCV.NXT - 1)
+                    self.result.duplicates += 1
                 else:
                     self.result.ignored.append(f"{event.reason}: {incoming}")
 
@@ -388,6 +389,41 @@ def _scenario_zero_window(ctx: _Context, result: ScenarioResult) -> None:
     _teardown(drv, conn, result)
 
 
+def _scenario_keepalive(ctx: _Context, result: ScenarioResult) -> None:
+    """Linux probes an idle connection (SO_KEEPALIVE, 1 s); tcpedu answers each probe with an ACK."""
+    drv, accepted = _open_from_tcpedu(ctx, result)
+    conn = accepted.result
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)
+
+    def probes() -> list[int]:
+        """Indexes of Linux's keep-alive probes: no data, SEQ one below what it sent before."""
+        found, top = [], None
+        for i, x in enumerate(result.segments):
+            if x.sender != "linux":
+                continue
+            seg = x.segment
+            if top is not None and not seg.payload and seg.seq == (top - 1) % 2**32:
+                found.append(i)
+            else:
+                end = seq_add(seg.seq, seg.seg_len)
+                top = end if top is None or seq_le(top, end) else top
+        return found
+
+    drv.run_until(lambda: len(probes()) >= 2 and result.segments[-1].sender == "tcpedu",
+                  "two keep-alive probes and their answers")
+    answered = [i for i in probes() if i + 1 < len(result.segments)
+                and result.segments[i + 1].sender == "tcpedu"
+                and result.segments[i + 1].segment.ack == drv.ep.rcv_nxt]
+    result.check("tcpedu answered every keep-alive probe with an ACK of RCV.NXT",
+                 answered == probes(), f"probes at {probes()}, answered {answered}")
+    result.check("Linux kept the connection (probes answered)", ctx.linux_state() == "ESTABLISHED",
+                 ctx.linux_state())
+    _teardown(drv, conn, result)
+
+
 def _scenario_tcpedu_closes_first(ctx: _Context, result: ScenarioResult) -> None:
     drv, accepted = _open_from_tcpedu(ctx, result)
     conn, ep = accepted.result, drv.ep
@@ -526,6 +562,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[_Context, ScenarioResult], None]]] = {
                   _scenario_data_loss),
     "zero-window": ("Linux stops reading: window 0, tcpedu's persist probes, then it reads",
                     _scenario_zero_window),
+    "keepalive": ("Linux's keep-alive probes on an idle connection, each answered by tcpedu",
+                  _scenario_keepalive),
     "tcpedu-closes-first": ("tcpedu sends FIN first: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT",
                             _scenario_tcpedu_closes_first),
     "linux-closes-first": ("Linux sends FIN first: tcpedu CLOSE-WAIT, LAST-ACK, CLOSED",

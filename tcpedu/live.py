@@ -54,7 +54,8 @@ SHIPPED: dict[str, str] = {
     "half-close": "client sends its request and FIN; the server answers from CLOSE-WAIT",
     "loopback": "a 20 kB transfer on loopback (MTU 65536: the response is a single segment)",
     "interop": "the tcpedu model talking to Linux: handshakes, every close order (simultaneous "
-               "too), simultaneous open, resets, a refused connection; tcpedu is 192.0.2.2",
+               "too), simultaneous open, keep-alive, resets, a refused connection; tcpedu is "
+               "192.0.2.2",
 }
 
 VIAS = ("loopback", "wire")
