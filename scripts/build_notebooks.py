@@ -30,6 +30,8 @@ def parse(text: str) -> list[nbformat.NotebookNode]:
     cells = []
     for kind, body in re.findall(r"^%% (md|code)\n(.*?)(?=^%% (?:md|code)\n|\Z)", text, re.M | re.S):
         body = body.strip("\n")
+        if kind == "code" and re.search(r"^##+ ", body, re.M):
+            raise SystemExit(f"a code cell holds a markdown heading (missing '%% md'?):\n{body[:200]}")
         cells.append(nbformat.v4.new_markdown_cell(body) if kind == "md"
                      else nbformat.v4.new_code_cell(body))
     return cells
