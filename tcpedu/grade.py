@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError, TcpeduError
+from .exercises.core import BOUND_LAB
 
 #: The line prefix the snapshot cell prints (followed by one JSON object).
 MARKER = "TCPEDU-GRADE-ANSWERS:"
@@ -35,27 +36,34 @@ MARKER = "TCPEDU-GRADE-ANSWERS:"
 STARTUP_ALLOWANCE = 60.0
 
 _SNAPSHOT = '''\
-def _tcpedu_snapshot(names, marker):
+def _tcpedu_snapshot(names, marker, bound):
     # Every builtin through B: a notebook may well have rebound list, type, str or print.
     import builtins as B, enum, json, numbers
     ns = B.globals()
     def plain(value, depth=0):
-        if value is None or B.type(value) in (B.bool, B.int, B.float, B.str):
-            return value
+        if value is None:
+            return None
         if B.isinstance(value, enum.Enum):
             return plain(value.value, depth)
+        if B.isinstance(value, B.bool):
+            return B.bool(value)
         if B.isinstance(value, numbers.Integral):
             return B.int(value)
-        if B.type(value) in (B.list, B.tuple) and depth < 3:
+        if B.isinstance(value, numbers.Real):
+            return B.float(value)
+        if B.isinstance(value, B.str):
+            return B.str(value)
+        if B.isinstance(value, (B.list, B.tuple)) and depth < 3:
             return [plain(item, depth + 1) for item in value]
         if B.type(value).__name__ == "_Blank":
             return {"blank": True}
         return {"ungradable": B.type(value).__name__}
     student = None
-    for value in B.list(ns.values()):
+    for value in [ns.get(bound), *ns.values()]:
         kind = B.type(value)
         if kind.__name__ == "Lab" and kind.__module__ == "tcpedu.exercises.core":
             student = value.variant.student
+            break
     if student is None and B.type(ns.get("STUDENT")) in (B.str, B.int):
         student = ns["STUDENT"]
     answers = {name: plain(ns[name]) for name in names if name in ns}
@@ -65,7 +73,7 @@ def _tcpedu_snapshot(names, marker):
     except B.Exception:
         pass
     return text
-_tcpedu_snapshot(%r, %r)
+_tcpedu_snapshot(%r, %r, %r)
 '''
 
 
@@ -136,7 +144,7 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
     code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
     for cell in code_cells:
         cell["outputs"] = []
-    snapshot = nbformat.v4.new_code_cell(_SNAPSHOT % (list(variables), MARKER))
+    snapshot = nbformat.v4.new_code_cell(_SNAPSHOT % (list(variables), MARKER, BOUND_LAB))
     nb.cells = [*code_cells, snapshot]
     with tempfile.TemporaryDirectory(prefix="tcpedu-grade-", ignore_cleanup_errors=True) as workdir:
         _execute(nb, code_cells, snapshot, workdir, timeout, run)

@@ -222,3 +222,31 @@ def test_worker_that_overruns_everything_is_killed(monkeypatch, tmp_path):
     nb.write_text(json.dumps(_set_student(_notebook(LAB1 / "lab.ipynb"), "x")), encoding="utf-8")
     run = grade._run_worker(nb, ["synack_ack"], 0.01)  # no kernel starts in 10 ms
     assert run.status == "timeout" and "stopped" in run.detail
+
+
+def test_snapshot_turns_answers_into_plain_values(capsys):
+    """The cell the grader runs in a submission's kernel, run here on a crafted namespace."""
+    import numpy as np
+
+    from tcpedu.exercises import ____, start
+    from tcpedu.exercises.core import BOUND_LAB
+    from tcpedu.grade import _SNAPSHOT, MARKER, _parse_snapshot
+    from tcpedu.states import State
+
+    ns: dict = {}
+    start("01-handshake", " Kim ", namespace=ns)
+    ns.update(a=np.int64(5), b=np.float64(1.5), c=State.TIME_WAIT, d=[State.LISTEN, (1, "x")],
+              e=____, f=object(), g=True, list=None, type=None, print=None)
+    names = list("abcdefgh")
+    exec(_SNAPSHOT % (names, MARKER, BOUND_LAB), ns)
+    printed = capsys.readouterr().out
+    expected = {"student": "kim", "answers": {
+        "a": 5, "b": 1.5, "c": "TIME-WAIT", "d": ["LISTEN", [1, "x"]], "e": {"blank": True},
+        "f": {"ungradable": "object"}, "g": True}}
+    assert _parse_snapshot([{"output_type": "stream", "name": "stdout", "text": printed}]) \
+        == expected
+    returned = ns["_tcpedu_snapshot"](names, MARKER, BOUND_LAB)  # what a hijacked stdout leaves
+    assert _parse_snapshot([{"output_type": "execute_result",
+                             "data": {"text/plain": repr(returned)}}]) == expected
+    assert _parse_snapshot([{"output_type": "stream", "name": "stdout",
+                             "text": MARKER + "{not json"}]) is None

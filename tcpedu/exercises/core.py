@@ -114,6 +114,8 @@ class Feedback:
 
 
 _MISSING = object()
+#: The notebook variable :meth:`Lab.bind` stores the session under.
+BOUND_LAB = "__tcpedu_lab__"
 
 
 def judge(expected: Expected, raw: Any) -> tuple[str, str]:
@@ -265,6 +267,7 @@ class Lab:
         self.namespace = namespace
         for question in self.questions:
             namespace[f"q{question.number}"] = question
+        namespace[BOUND_LAB] = self  # how the grader finds the variant the notebook used
         return self
 
     def evaluate(self, answers: Mapping[str, Any]) -> list[Feedback]:
