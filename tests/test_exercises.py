@@ -295,3 +295,19 @@ def test_any_answer_gets_a_verdict_never_an_exception(value):
         outcome, message = judge(expected, value)
         assert outcome in ("correct", "incorrect", "unreadable")
         assert "\n" not in message
+
+
+def test_given_and_table_print_the_variant_and_its_segments(capsys):
+    lab = start("02-loss", "table-check")
+    lab.given()
+    assert f"client ISN: {lab.trace.segments('client')[0].segment.seq}" in capsys.readouterr().out
+    lab.table()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + len(lab.trace.segments())
+    assert sum("lost ✗" in line for line in lines) == 1
+    assert sum("retransmission" in line for line in lines) == 1
+    lab.table(relative=True, until=0.06)  # the SYN and SYN-ACK only, counted from the ISNs
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [(r[5], r[6], r[7]) for r in rows] == [("S", "0", "-"), ("SA", "0", "1")]
+    with pytest.raises(ParameterError, match="no trace 'nope'"):
+        lab.table("nope")
