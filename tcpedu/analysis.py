@@ -235,8 +235,8 @@ class Conversation:
         self.first_time = time
         self.last_time = time
         self.tag_counts: dict[int, int] = {}
-        # The segment in flight: (direction, flags, ack, time, end of its sequence space).
-        self.pending: tuple[int, int, int, float, int] | None = None
+        # The segment in flight: (direction, flags, ack, seq, payload length).
+        self.pending: tuple[int, int, int, int, int] | None = None
         self.changes: list[StateChanged] | None = None
         self.initial: tuple[State, State] = (State.ESTABLISHED, State.ESTABLISHED)
 
@@ -323,8 +323,9 @@ class Analyzer:
             elif flags & (SYN | ACK) == SYN | ACK and fwd.base_set and seq != fwd.base_seq:
                 fwd.base_seq = seq
                 tags = REUSED_PORTS
-        fwd = conv.flows[direction]
-        rev = conv.flows[1 - direction]
+        flows = conv.flows
+        fwd = flows[direction]
+        rev = flows[1 - direction]
         tags = _sequence_analysis(conv, fwd, rev, time, seq, ack, flags, window, seglen, tags)
 
         # Bookkeeping Wireshark does after the analysis, for later segments.
@@ -349,17 +350,18 @@ class Analyzer:
         pending = conv.pending
         crossed = False
         if pending is not None:
-            if (pending[1] & (SYN | FIN) and pending[0] != direction
-                    and not (flags & ACK and (ack - pending[4]) & _M < _HALF)):
+            p_flags = pending[1]
+            if (p_flags & (SYN | FIN) and pending[0] != direction and not (
+                    flags & ACK and (ack - pending[3] - pending[4] - (p_flags & SYN) // SYN
+                                     - (p_flags & FIN)) & _M < _HALF)):
                 crossed = True
-            elif pending[1] & _SFR or conv.flows[1 - pending[0]].state is not _ESTABLISHED:
+            elif p_flags & _SFR or flows[1 - pending[0]].state is not _ESTABLISHED:
                 self._deliver(conv, time)
         if flags & _SFR or fwd.state is not _ESTABLISHED:
             self._send(conv, direction, flags, seq, seglen, time)
         if crossed:
             self._deliver(conv, time)
-        conv.pending = (direction, flags, ack, time,
-                        (seq + seglen + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & _M)
+        conv.pending = (direction, flags, ack, seq, seglen)
         fwd.packets += 1
         fwd.payload += seglen
         conv.last_time = time
@@ -376,7 +378,7 @@ class Analyzer:
     # -- states --------------------------------------------------------------------------------
     def _settle(self, conv: Conversation) -> None:
         if conv.pending is not None:
-            self._deliver(conv, conv.pending[3])
+            self._deliver(conv, conv.last_time)
             conv.pending = None
 
     def _apply(self, conv: Conversation, flow: _Flow, direction: int,
@@ -400,7 +402,7 @@ class Analyzer:
             self._apply(conv, flow, direction, triggers, time)
 
     def _deliver(self, conv: Conversation, time: float) -> None:
-        direction, flags, ack, _sent, _end = conv.pending  # type: ignore[misc]
+        direction, flags, ack, _seq, _seglen = conv.pending  # type: ignore[misc]
         receiver = 1 - direction
         flow = conv.flows[receiver]
         fin_end = flow.fin_end
@@ -498,8 +500,8 @@ def _sequence_analysis(conv: Conversation, fwd: _Flow, rev: _Flow, t: float, seq
     # Forget the other direction's segments this ACK covers (Wireshark's unacked list).
     unacked = rev.unacked
     if unacked:
-        base = rev.base_seq
-        while unacked and (ack - ((unacked[0] + base) & _M)) & _M < _HALF:
+        acked = (ack - rev.base_seq) & _M
+        while unacked and (acked - unacked[0]) & _M < _HALF:
             heapq.heappop(unacked)
     return tags
 
