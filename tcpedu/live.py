@@ -35,9 +35,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import CaptureError, ParameterError, PermissionNeeded, TcpeduError
+
+if TYPE_CHECKING:
+    from .trace import Trace
 
 #: The conversations :func:`capture` can stage, with what each shows.
 CONVERSATIONS: dict[str, str] = {
@@ -72,7 +75,7 @@ _ETH_P_ALL = 0x0003
 
 def capture(conversation: str = "transfer", *, via: str = "loopback", size: int = 20000,
             drop: Iterable[int] = (), delay: float = 0.01,
-            pcap: str | os.PathLike[str] | None = None, timeout: float = 60.0) -> Any:
+            pcap: str | os.PathLike[str] | None = None, timeout: float = 60.0) -> Trace:
     """Stage ``conversation`` on the real kernel and return it as a Trace.
 
     ``size`` is the response body in bytes; ``drop`` lists which server data segments the wire
@@ -90,7 +93,7 @@ def capture(conversation: str = "transfer", *, via: str = "loopback", size: int 
         return _trace(path)
 
 
-def _trace(path: str | os.PathLike[str]) -> Any:
+def _trace(path: str | os.PathLike[str]) -> Trace:
     """The one TCP conversation of a staged capture as a Trace."""
     from .analysis import analyze_all
 
@@ -105,6 +108,8 @@ def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *
                  delay: float = 0.01, timeout: float = 60.0) -> int:
     """Like :func:`capture` but only writes the pcap to ``path``; returns the packet count."""
     spec = _spec(conversation, via, size, drop, delay)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise ParameterError(f"timeout={timeout!r}: give a positive number of seconds")
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "tcpedu.live", "--worker", json.dumps(spec), str(out)]
@@ -120,8 +125,8 @@ def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *
         result = {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
     if done.returncode == _PERMISSION_EXIT:
         raise PermissionNeeded(f"live capture needs a network namespace ({result.get('error')}). "
-                               f"Or open a shipped capture instead: tcpedu.live.shipped_capture"
-                               f"('{conversation}') in {shipped_dir()}")
+                               f"Or open a shipped capture instead: tcpedu.live.load_shipped"
+                               f"('{conversation}') (files in {shipped_dir()})")
     if done.returncode != 0 or "packets" not in result:
         raise CaptureError(f"live capture of {conversation!r} failed: {result.get('error')}")
     return int(result["packets"])
@@ -134,11 +139,15 @@ def _spec(conversation: str, via: str, size: int, drop: Iterable[int],
                              f"choose one of {', '.join(CONVERSATIONS)}")
     if via not in VIAS:
         raise ParameterError(f"via={via!r}: choose 'loopback' or 'wire'")
-    if not isinstance(size, int) or not 0 < size <= 10_000_000:
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= 10_000_000:
         raise ParameterError(f"size={size!r}: give a response size of 1..10000000 bytes")
-    drops = sorted(set(drop))
-    if any(not isinstance(n, int) or n < 1 for n in drops):
+    try:
+        drops = list(drop or ())
+    except TypeError:
+        raise ParameterError(f"drop={drop!r}: give a list of 1-based segment numbers") from None
+    if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in drops):
         raise ParameterError(f"drop={drops!r}: give 1-based segment numbers")
+    drops = sorted(set(drops))
     if drops and via != "wire":
         raise ParameterError("drop= needs via='wire' (loopback cannot lose packets)")
     if not isinstance(delay, int | float) or not 0 <= delay <= 1:
@@ -171,7 +180,7 @@ def shipped_capture(name: str) -> Path:
     return path
 
 
-def load_shipped(name: str) -> Any:
+def load_shipped(name: str) -> Trace:
     """A shipped capture as a Trace (the offline twin of :func:`capture`)."""
     return _trace(shipped_capture(name))
 

@@ -116,6 +116,9 @@ def test_capture_returns_a_trace_with_client_and_server(captures, tmp_path):
     ({"drop": [0], "via": "wire"}, "1-based"),
     ({"drop": [3]}, "needs via='wire'"),
     ({"delay": -1, "via": "wire"}, "delay="),
+    ({"drop": 5, "via": "wire"}, "list of 1-based"),
+    ({"drop": ["x", 2], "via": "wire"}, "1-based"),
+    ({"timeout": 0}, "timeout="),
 ])
 def test_bad_parameters_are_one_line_errors(kwargs, message, tmp_path):
     with pytest.raises(ParameterError, match=message):
@@ -164,4 +167,4 @@ def test_without_any_privilege_the_error_says_how_and_points_to_shipped_captures
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert "PermissionNeeded" not in lines[0] and "run as root" in lines[0]
-    assert "shipped_capture('transfer')" in lines[0] and "notebooks/data" in lines[0]
+    assert "load_shipped('transfer')" in lines[0] and "notebooks/data" in lines[0]

@@ -19,7 +19,7 @@ from tcpedu.segment import Flags, Options, Segment
 ipv4s = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(src=ipv4s, dst=ipv4s, payload=st.binary(max_size=200), ident=st.integers(0, 0xFFFF))
 def test_wrapped_segment_reads_back_and_scapy_agrees(src, dst, payload, ident):
     from scapy.layers.inet import IP, TCP
@@ -38,7 +38,7 @@ def test_wrapped_segment_reads_back_and_scapy_agrees(src, dst, payload, ident):
     assert parsed.src == src and parsed.id == ident and parsed.flags == "DF"
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(data=st.binary(max_size=80), base=st.sampled_from([b"", wrap("192.0.2.1", "192.0.2.2",
                                                                  b"x" * 24)]))
 def test_damaged_packets_raise_segment_error_only(data, base):
