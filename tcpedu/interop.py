@@ -310,13 +310,23 @@ def _scenario_passive_open(ctx: _Context, result: ScenarioResult) -> None:
     ep.listen(time.monotonic())
     drv = Driver(ctx.tun, ep, result)
     client = ctx.linux_socket()
-    linux = ctx.linux(lambda: (client.connect((TCPEDU_IP, ctx.port)), client.sendall(b"hello"))[1])
-    drv.run_until(lambda: linux.done and len(drv.received) >= 5, "Linux's connect() and data")
-    result.check("Linux connect() succeeded and sent data", linux.error is None, repr(linux.error))
+    request, reply = _payload(20_000, b"linux asks "), _payload(30_000, b"tcpedu answers ")
+
+    def linux_side() -> bytes:
+        client.connect((TCPEDU_IP, ctx.port))
+        client.sendall(request)
+        return _recv_exactly(client, len(reply))
+
+    linux = ctx.linux(linux_side)
+    drv.run_until(lambda: len(drv.received) >= len(request), "Linux's connect() and request")
     result.check("tcpedu went LISTEN → SYN-RECEIVED → ESTABLISHED (passive open)",
-                 ep.state is State.ESTABLISHED, str(ep.state))
-    result.check("tcpedu received Linux's bytes", bytes(drv.received) == b"hello",
-                 repr(bytes(drv.received)))
+                 _states(drv) == ["LISTEN", "SYN-RECEIVED", "ESTABLISHED"], str(_states(drv)))
+    result.check("tcpedu received Linux's request", bytes(drv.received) == request,
+                 f"{len(drv.received)} of {len(request)} bytes")
+    ep.send(time.monotonic(), reply)
+    drv.run_until(lambda: linux.done, "Linux to read the reply")
+    result.check("Linux received tcpedu's reply", linux.result == reply,
+                 f"{len(linux.result or b'')} of {len(reply)} bytes; {linux.error or ''}")
     _teardown(drv, client, result)
 
 
@@ -556,7 +566,8 @@ def _states(drv: Driver) -> list[str]:
 SCENARIOS: dict[str, tuple[str, Callable[[_Context, ScenarioResult], None]]] = {
     "handshake": ("tcpedu connects to a Linux listener: SYN, SYN-ACK, ACK with options",
                   _scenario_handshake),
-    "passive-open": ("Linux connects to a listening tcpedu and sends data", _scenario_passive_open),
+    "passive-open": ("Linux connects to a listening tcpedu: 20 kB request, 30 kB reply",
+                     _scenario_passive_open),
     "data": ("200 kB tcpedu→Linux, then 300 kB Linux→tcpedu", _scenario_data),
     "data-loss": ("the same, losing tcpedu's data segments 5 and 40 and Linux's 8, 30 and 31",
                   _scenario_data_loss),
