@@ -96,6 +96,8 @@ class Quiz:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
         bundle["text/plain"] = f"Quiz: {self.question}"
+        bundle["text/html"] = (f"<p><b>Quiz:</b> {html.escape(self.question)} <i>(run the "
+                               "notebook to answer and get feedback)</i></p>")
         return bundle
 
     def __repr__(self) -> str:
