@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
             if r.error:
                 print(f"    error: {r.error}")
             if r.duplicates:
-                print(f"    Linux resent {r.duplicates} segment(s) tcpedu already had "
-                      "(a spurious retransmission; tcpedu ACKed and dropped them)")
+                print(f"    Linux sent {r.duplicates} wholly old segment(s) (keep-alive probes or "
+                      "spurious resends); tcpedu ACKed and dropped them (RFC 9293 §3.10.7.4)")
             for reason in r.ignored:
                 print(f"    tcpedu ignored a Linux segment: {reason}")
             print("    segments:")
