@@ -136,6 +136,32 @@ def test_segment_builder_answers_in_the_page(lab_page, artifacts) -> None:
     builder.screenshot(path=str(artifacts / "segment-builder.png"))
 
 
+def test_lab_control_resimulates_in_the_page(lab_page, artifacts) -> None:
+    lab = lab_page.locator(".tcpedu-lab")
+    lab.scroll_into_view_if_needed()
+    summary = lab.locator(".tcpedu-lab-summary")
+    picture = lab.locator("img").first.get_attribute("src")
+    before = summary.inner_text()
+    lab.locator("select").nth(1).select_option("gbn")  # receiver: Go-Back-N
+    after = wait_until_changed(lab_page, summary.inner_text, before)
+    assert after != before
+    wait_until_changed(lab_page, lambda: lab.locator("img").first.get_attribute("src"), picture)
+    lab.screenshot(path=str(artifacts / "scenario-lab-gbn.png"))
+
+
+def test_quiz_gives_feedback_in_the_page(lab_page) -> None:
+    quiz = lab_page.locator(".tcpedu-quiz")
+    quiz.scroll_into_view_if_needed()
+    box = quiz.locator("input").first
+    box.fill("1000")
+    quiz.get_by_role("button", name="Check").click()
+    feedback = quiz.locator(".tcpedu-feedback")
+    feedback.get_by_text("SEQ of the segment", exact=False).wait_for(timeout=WAIT_MS)
+    box.fill("1001")
+    quiz.get_by_role("button", name="Check").click()
+    feedback.get_by_text("Right: 1001", exact=False).wait_for(timeout=WAIT_MS)
+
+
 def test_no_console_errors(lab_page) -> None:
     assert lab_page.console_errors == []
 
