@@ -100,6 +100,8 @@ class Timeline:
         self.base: dict[str, int] = _isns(trace)
         self._index_steps()
         self.marks: dict[int, frozenset[str]] = _marks(trace.segments())
+        #: Nodes that have a TCP state (an attacker that only injects has none).
+        self.stateful: set[str] = {"client", "server"} | {c.node for c in trace.state_changes()}
         #: Segments whose ACK number differs from the one their sender sent before.
         self.new_ack: set[int] = set()
         last: dict[str, int] = {}
@@ -320,8 +322,9 @@ def _ordered_nodes(trace: Trace) -> list[str]:
         for n in (r.src, r.dst):
             if n not in names:
                 names.append(n)
-    rank = {"client": 0, "server": 1}
-    return sorted(names, key=lambda n: (rank.get(n, 2), names.index(n)))
+    # Client first, server last, anyone else (an on-path attacker) in between.
+    rank = {"client": 0, "server": 2}
+    return sorted(names, key=lambda n: (rank.get(n, 1), names.index(n)))
 
 
 def _split(records: list[Record]) -> list[Step]:

@@ -177,7 +177,7 @@ class Ladder:
         last_x = max(self.xs.values())
         first_changes = {c.node for c in self.timeline.change_at[0]} if self.timeline.steps else set()
         for node, state in self.timeline.initial_states.items():
-            if node in self.xs and node not in first_changes:
+            if node in self.xs and node not in first_changes and node in self.timeline.stateful:
                 self._state_text(-1, node, str(state), last_x)
         for index, changes in enumerate(self.timeline.change_at):
             for change in changes:
