@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .errors import ParameterError
 from .segment import Flags
+from .seq import seq_add, seq_gt, seq_le, seq_lt
 from .states import State
 from .timeline import Timeline, find_transition, sender_of
 from .trace import (
@@ -164,8 +165,8 @@ class Narrator:
         if seg.payload and "retransmission" not in marks:
             parts.append(self._seq_reason(sent, index))
             n = len(seg.payload)
-            parts.append(f"It carries {n} bytes numbered {seq}–{seq + n - 1}; the next new "
-                         f"byte will be {seq + n}.")
+            parts.append(f"It carries {n} bytes numbered {seq}–{seq_add(seq, n - 1)}; the next "
+                         f"new byte will be {seq_add(seq, n)}.")
         if seg.flags & Flags.FIN:
             parts.append(f"FIN: {src} has no more data to send; a FIN consumes one sequence "
                          "number.")
@@ -185,31 +186,33 @@ class Narrator:
             return f"ACK = {ack}: the next byte {src} expects from its peer."
         lseg = last.segment
         lseq = tl.seq(sender_of(last), lseg.seq)
-        end = lseq + lseg.seg_len
+        end = seq_add(lseq, lseg.seg_len)
         if end == ack:
+            wrap = (" (counted modulo 2**32: sequence numbers wrap around to 0)"
+                    if lseq + lseg.seg_len > 0xFFFFFFFF else "")
             if lseg.flags & Flags.SYN:
-                return f"ACK = {ack} = {lseq} + 1: a SYN consumes one sequence number."
+                return f"ACK = {ack} = {lseq} + 1{wrap}: a SYN consumes one sequence number."
             if lseg.flags & Flags.FIN and not lseg.payload:
-                return f"ACK = {ack} = {lseq} + 1: a FIN consumes one sequence number."
+                return f"ACK = {ack} = {lseq} + 1{wrap}: a FIN consumes one sequence number."
             n = len(lseg.payload)
             fin = " + 1 (FIN)" if lseg.flags & Flags.FIN else ""
-            return (f"ACK = {ack} = {lseq} + {n}{fin}: the received SEQ plus the payload size, "
-                    f"i.e. the next byte {src} expects.")
-        if ack > end:
+            return (f"ACK = {ack} = {lseq} + {n}{fin}{wrap}: the received SEQ plus the payload "
+                    f"size, i.e. the next byte {src} expects.")
+        if seq_gt(ack, end):
             return (f"ACK = {ack}: the hole is filled, so the cumulative ACK now covers bytes "
                     "that had arrived out of order too.")
         return (f"ACK = {ack}: {src} still expects byte {ack}; what arrived last ({lseq}–"
-                f"{end - 1}) is not the next byte in order.")
+                f"{seq_add(end, -1)}) is not the next byte in order.")
 
     def _dup_ack_reason(self, sent: SegmentSent, index: int, ack: int) -> str:
         src = sender_of(sent)
         got = self._last_arrival(sent.src, index, with_length=False)
         start = self.tl.seq(sender_of(got), got.segment.seq) if got is not None else ack
-        if got is not None and got.segment.seg_len and start > ack:
+        if got is not None and got.segment.seg_len and seq_gt(start, ack):
             return (f"This repeats ACK = {ack} (a duplicate ACK): bytes from {start} arrived "
                     f"but byte {ack} is still missing, so {src} asks again for the first "
                     "missing byte.")
-        if got is not None and got.segment.seg_len and start < ack:
+        if got is not None and got.segment.seg_len and seq_lt(start, ack):
             return (f"This repeats ACK = {ack} (a duplicate ACK): the data that arrived had "
                     f"already been received, so {src} says again which byte it expects.")
         return (f"This repeats ACK = {ack}: {src} answers a segment it cannot accept by "
@@ -238,17 +241,17 @@ class Narrator:
         seg = sent.segment
         if seg.payload:
             start = tl.seq(sender_of(sent), seg.seq)
-            end = start + len(seg.payload)
+            end = seq_add(start, len(seg.payload))
             before = tl.receive_buffer(sent.dst, index - 1) if index > 0 else None
             after = tl.receive_buffer(sent.dst, index)
-            if before is not None and start > before.rcv_nxt:
+            if before is not None and seq_gt(start, before.rcv_nxt):
                 parts.append(f"It arrived out of order: byte {before.rcv_nxt} is still "
                              "missing, so it is buffered and not given to the application yet.")
-            elif before is not None and end <= before.rcv_nxt:
+            elif before is not None and seq_le(end, before.rcv_nxt):
                 parts.append("These bytes had already arrived: a duplicate, dropped by the "
                              "receiver (it will ACK again).")
-            elif after.rcv_nxt > end:
-                parts.append(f"It fills the hole: bytes up to {after.rcv_nxt - 1} are now in "
+            elif seq_gt(after.rcv_nxt, end):
+                parts.append(f"It fills the hole: bytes up to {seq_add(after.rcv_nxt, -1)} are now in "
                              "order and go to the application together.")
             elif after.rcv_nxt == end:
                 parts.append(f"It is the next data in order, so it goes to the application; "

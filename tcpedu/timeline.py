@@ -212,32 +212,40 @@ class Timeline:
             raise ParameterError(f"no node {node!r} in this trace (nodes: {', '.join(self.nodes)})")
         index = self.check_step(index)
         peer = self.peer(node)
-        first = self.ack(node, seq_add(self.base.get(peer, 0), 1))
+        base = self.base.get(peer, 0)
         snap = self.settled_snapshot(index, node)
         window = next((s.segment.window for s in reversed(self.trace.segments(node))
                        if self.sent_step[s.id] <= index), 0)
         if snap is not None and snap.rcv_nxt is not None:
-            nxt = self.ack(node, snap.rcv_nxt)
-            ooo = tuple((self.ack(node, a), self.ack(node, b)) for a, b in snap.ooo)
-            return ReceiveBuffer(first, nxt, ooo, nxt + snap.rcv_wnd)
-        ranges = []
-        for sid, sent in self.sent.items():
-            arrived = self.end_step.get(sid, self.sent_step[sid] if sent.frame is not None else None)
-            if sent.dst != node or arrived is None or arrived > index or \
-                    self.fate[sid] == "dropped" or not sent.segment.payload:
-                continue
-            start = self.seq(sent.src, sent.segment.seq) + (1 if sent.segment.flags & Flags.SYN else 0)
-            ranges.append((start, start + len(sent.segment.payload)))
-        nxt, ooo = first, []
-        for lo, hi in sorted(ranges):
-            if lo <= nxt:
-                nxt = max(nxt, hi)
-            elif ooo and lo <= ooo[-1][1]:
-                ooo[-1] = (ooo[-1][0], max(ooo[-1][1], hi))
-            else:
-                ooo.append((lo, hi))
-        merged = [r for r in ooo if r[1] > nxt]
-        return ReceiveBuffer(first, nxt, tuple((max(a, nxt), b) for a, b in merged), nxt + window)
+            nxt = relative(snap.rcv_nxt, base)
+            ooo = [(relative(a, base), relative(b, base)) for a, b in snap.ooo]
+            window = snap.rcv_wnd
+        else:  # worked out in numbers relative to the peer's ISN (no wraparound there)
+            ranges = []
+            for sid, sent in self.sent.items():
+                arrived = self.end_step.get(
+                    sid, self.sent_step[sid] if sent.frame is not None else None)
+                if sent.dst != node or arrived is None or arrived > index or \
+                        self.fate[sid] == "dropped" or not sent.segment.payload:
+                    continue
+                start = relative(sent.segment.seq, base) + (
+                    1 if sent.segment.flags & Flags.SYN else 0)
+                ranges.append((start, start + len(sent.segment.payload)))
+            nxt, ooo = 1, []
+            for lo, hi in sorted(ranges):
+                if lo <= nxt:
+                    nxt = max(nxt, hi)
+                elif ooo and lo <= ooo[-1][1]:
+                    ooo[-1] = (ooo[-1][0], max(ooo[-1][1], hi))
+                else:
+                    ooo.append((lo, hi))
+            ooo = [(max(a, nxt), b) for a, b in ooo if b > nxt]
+
+        def shown(rel: int) -> int:
+            return rel if self.relative else seq_add(base, rel)
+
+        return ReceiveBuffer(shown(1), shown(nxt), tuple((shown(a), shown(b)) for a, b in ooo),
+                             shown(nxt + window))
 
     # -- numbering ---------------------------------------------------------------------------
     def peer(self, node: str) -> str:

@@ -87,7 +87,15 @@ def test_every_step_of_every_scenario_is_narrated(name: str) -> None:
     # Every "ACK = a = b + c" sum is right.
     for text in texts:
         for a, b, c, fin in re.findall(r"ACK = (\d+) = (\d+) \+ (\d+)( \+ 1 \(FIN\))?", text):
-            assert int(a) == int(b) + int(c) + (1 if fin else 0), text
+            assert int(a) == (int(b) + int(c) + (1 if fin else 0)) % 2**32, text
+
+
+def test_absolute_numbers_wrap_in_the_wraparound_scenario() -> None:
+    texts = narrate(scenarios.run("wraparound"), relative=False)
+    wrapped = step_saying(texts, "modulo 2**32")
+    a, b, c = map(int, re.search(r"ACK = (\d+) = (\d+) \+ (\d+)", wrapped).groups())
+    assert a == (b + c) % 2**32 and b + c >= 2**32
+    assert not any(int(n) >= 2**32 for t in texts for n in re.findall(r"\d{10,}", t))
 
 
 def test_one_step_or_all_and_clear_errors() -> None:
@@ -130,6 +138,7 @@ def test_each_ack_of_in_order_data_is_seq_plus_length(isn: int, sizes: list[int]
     for text in acks:
         a, b, c = map(int, re.search(r"ACK = (\d+) = (\d+) \+ (\d+)", text).groups())
         assert a == (b + c) % 2**32
+        assert ("modulo 2**32" in text) == (b + c >= 2**32)
 
 
 def test_states_after_each_step_follow_the_trace() -> None:
