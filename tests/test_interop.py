@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tcpedu import interop
 from tcpedu.cli import main
@@ -137,3 +139,17 @@ def test_a_failing_run_still_cleans_up_everything(monkeypatch, tmp_path, exc, ou
     assert threading.active_count() == threads
     with open("/proc/net/dev") as dev:
         assert interop.TUN_NAME not in dev.read()
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lose_tcpedu=st.sets(st.integers(1, 140), max_size=6),
+       lose_linux=st.sets(st.integers(1, 210), max_size=6))
+def test_any_data_loss_both_ways_is_recovered_against_linux(monkeypatch, outcome, lose_tcpedu,
+                                                            lose_linux):
+    """Whatever data segments the TUN loses, each side gets every byte and nothing is ignored."""
+    monkeypatch.setitem(interop.SCENARIOS, "fuzz",
+                        ("lossy data", interop.lossy_data(lose_tcpedu, lose_linux)))
+    [result] = interop.run(["fuzz"])
+    assert result.passed, (result.error, [c for c in result.checks if not c[1]])
+    assert result.ignored == []
