@@ -288,3 +288,16 @@ def test_diagram_frames_highlight_the_edge_of_each_step_and_cache() -> None:
     edge = frames.edge_at(syn_rcvd)
     assert (edge.source, edge.target) == (State.LISTEN, State.SYN_RECEIVED)
     assert frames.png(syn_rcvd) is frames.png(syn_rcvd)
+
+
+def test_two_state_changes_in_one_step_share_one_label() -> None:
+    from tcpedu.trace import AppEvent, StateChanged
+
+    trace = vt.handshake()
+    t = trace.records[-1].time + 0.01
+    trace.add(AppEvent(t, "server", "close"))
+    trace.add(StateChanged(t, "server", State.ESTABLISHED, State.CLOSE_WAIT, "rcv FIN"))
+    trace.add(StateChanged(t, "server", State.CLOSE_WAIT, State.LAST_ACK, "CLOSE"))
+    texts = ladder_of(plot_ladder(trace))
+    assert "CLOSE-WAIT → LAST-ACK" in texts
+    assert "LAST-ACK" not in texts

@@ -180,9 +180,12 @@ class Ladder:
             if node in self.xs and node not in first_changes and node in self.timeline.stateful:
                 self._state_text(-1, node, str(state), last_x)
         for index, changes in enumerate(self.timeline.change_at):
+            passed: dict[str, list[str]] = {}  # several changes in one step share one label
             for change in changes:
-                if change.node in self.xs and self._wanted(index, index):
-                    self._state_text(index, change.node, str(change.new), last_x)
+                passed.setdefault(change.node, []).append(str(change.new))
+            for node, names in passed.items():
+                if node in self.xs and self._wanted(index, index):
+                    self._state_text(index, node, " → ".join(names), last_x)
 
     def _state_text(self, index: int, node: str, name: str, last_x: float) -> None:
         th = self.theme
