@@ -4,6 +4,7 @@ traces whose numbers we chose, from real scenarios, and from a capture-like trac
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import viewtraces as vt
@@ -301,3 +302,22 @@ def test_two_state_changes_in_one_step_share_one_label() -> None:
     texts = ladder_of(plot_ladder(trace))
     assert "CLOSE-WAIT → LAST-ACK" in texts
     assert "LAST-ACK" not in texts
+
+
+CAPTURES = sorted((Path(__file__).resolve().parent.parent / "notebooks" / "data").glob("*.pcap"))
+
+
+@pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.name)
+def test_every_shipped_capture_draws_and_narrates(capture: Path) -> None:
+    from tcpedu.analysis import analyze_all
+    from tcpedu.narrate import narrate
+
+    for trace in analyze_all(capture):
+        tl = Timeline(trace)
+        assert tl.is_capture
+        fig = plot_ladder(tl, max_rows=len(tl))
+        assert len([p for p in fig.axes[0].patches if p.get_visible()]) == len(trace.segments())
+        assert all(a.cross is None for a in fig.ladder.arrows)  # a capture shows no losses
+        texts = narrate(tl)
+        assert len(texts) == len(tl) and all(texts)
+        plot_seq_time(tl)
