@@ -813,8 +813,12 @@ def trace_records(trace: Trace) -> Iterator[dict[str, Any]]:
 
     def items() -> Iterator[tuple[float, str, str, Segment]]:
         for record in trace.segments():
-            src, dst = hosts.get(record.src), hosts.get(record.dst)
-            yield (record.time, src.ip if src else "0.0.0.0", dst.ip if dst else "0.0.0.0",
-                   record.segment)
+            # A forged segment carries the address of the node it pretends to be.
+            sender = getattr(record, "spoofed_as", "") or record.src
+            src, dst = hosts.get(sender), hosts.get(record.dst)
+            if src is None or dst is None:
+                missing = sender if src is None else record.dst
+                raise ParameterError(f"segment {record.id}: the trace has no host {missing!r}")
+            yield record.time, src.ip, dst.ip, record.segment
 
     return segment_records(items())

@@ -363,3 +363,43 @@ def test_summary_counts_packets_bytes_and_tags(tmp_path):
     assert s.tags == {"dup-ack": 4, "fast-retransmission": 1, "lost-segment": 1,
                       "retransmission": 1}
     assert s.duration == pytest.approx(0.018, abs=1e-6)    # 16 gaps of 1 ms, one of 2 ms
+
+
+def test_trace_tags_equal_json_tags(tmp_path):
+    """The Trace path and the JSON path are the same analysis."""
+    for name, make in captures.SITUATIONS.items():
+        path = tmp_path / f"{name}.pcap"
+        write_pcap(path, make())
+        out = io.StringIO()
+        json_lines(path, out)
+        by_frame = {r["frame"]: r for r in map(json.loads, out.getvalue().splitlines())}
+        for trace in analyze_all(path):
+            for sent in trace.segments():
+                row = by_frame[sent.frame]
+                assert list(sent.tags) == row["analysis"], (name, sent.frame)
+                assert (sent.segment.seq, sent.segment.ack) == (row["seq"], row["ack"])
+                assert row["stream"] == trace.meta["stream"]
+
+
+def _scenario_names() -> list[str]:
+    try:
+        from tcpedu.scenarios import SCENARIOS
+    except ImportError:          # the simulator is another engineer's module
+        return []
+    return sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", _scenario_names())
+def test_simulated_trace_and_its_pcap_give_the_same_json(name, tmp_path):
+    """``tcpedu simulate --json`` (trace_records) and ``tcpedu analyze --json`` of the trace's
+    pcap print the same lines."""
+    from tcpedu.scenarios import run
+    from tcpedu.trace_export import trace_to_pcap
+
+    trace = run(name)
+    path = tmp_path / f"{name}.pcap"
+    trace_to_pcap(trace, path)
+    out = io.StringIO()
+    json_lines(path, out)
+    from_capture = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert from_capture and from_capture == list(trace_records(trace))
