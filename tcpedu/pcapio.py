@@ -317,18 +317,15 @@ class CaptureReader:
     def __iter__(self) -> Iterator[TcpPacket]:
         if self._file is None:
             raise CaptureError(f"{self.name}: the reader was closed")
-        if self.format == "pcap":
-            return self._pcap_tcp()
-        return self._tcp(self._pcapng_frames())
+        frames = self._pcap_frames() if self.format == "pcap" else self._pcapng_frames()
+        return self._tcp(frames)
 
     # -- frames ------------------------------------------------------------------------------
-    def _pcap_tcp(self) -> Iterator[TcpPacket]:
-        """The TCP segments of a pcap file: a fast path for Ethernet + plain IPv4 + TCP, and
-        :func:`_frame_tcp` for every other frame."""
+    def _pcap_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
+        """Yield ``(time, linktype, buf, start, end)`` for each record of a pcap file."""
         rest = self._file.read(20)
         header = self._head + rest
         if len(header) < 24:
-            self.close()
             raise CaptureError(f"{self.name}: pcap file header cut short ({len(header)} of 24 bytes)")
         magic = int.from_bytes(header[:4], "little")
         order = "<" if magic in (_PCAP_MAGIC_US, _PCAP_MAGIC_NS) else ">"
@@ -337,68 +334,35 @@ class CaptureReader:
         linktype = struct.unpack_from(order + "I", header, 20)[0] & 0x0FFFFFFF
         self.linktypes = [linktype]
         rec = struct.Struct(order + "IIII").unpack_from
-        ip_fields = _IPV4_FAST.unpack_from
-        ethernet = linktype == LINKTYPE_ETHERNET
         stats = self.stats
-        counts = [0] * 5            # indexed by the reason codes of _frame_tcp
-        frame = tcp_count = 0
         buf = b""
-        pos = 0
-        size = 0
+        pos = size = 0
         eof = False
-        try:
-            while True:
-                if size - pos < 16 or size - pos < 16 + rec(buf, pos)[2]:
-                    if eof:
-                        if size > pos:
-                            stats.truncated_file = True
-                            stats.damage = "last record cut short"
-                            frame += 1
-                            counts[2] += 1
-                        return
-                    data = self._file.read(_CHUNK)
-                    if not data:
-                        eof = True
-                    buf = buf[pos:] + data
-                    size = len(buf)
-                    pos = 0
-                    if size >= 16 and rec(buf, 0)[2] > _MAX_RECORD:
-                        stats.damage = f"record length {rec(buf, 0)[2]} is impossible"
-                        frame += 1
-                        counts[2] += 1
-                        return
-                    continue
-                sec, frac, caplen, _wirelen = rec(buf, pos)
-                start = pos + 16
-                pos = end = start + caplen
-                frame += 1
-                # Fast path: Ethernet, IPv4 without options or fragmentation, TCP inside.
-                if ethernet and caplen >= 54 and buf[start + 12] == 8 and buf[start + 13] == 0:
-                    vihl, total, frag, proto = ip_fields(buf, start + 14)
-                    if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
-                        hlen = (buf[start + 46] >> 4) * 4
-                        if 20 <= hlen <= total - 20:
-                            tcp_count += 1
-                            ip_end = start + 14 + total
-                            yield (frame, sec + frac * scale, buf[start + 26:start + 30],
-                                   buf[start + 30:start + 34],
-                                   buf[start + 34:ip_end if ip_end < end else end],
-                                   total - 20 - hlen)
-                            continue
-                found = _frame_tcp(buf, start, end, linktype)
-                if found.__class__ is int:
-                    counts[found] += 1
-                    continue
-                tcp_count += 1
-                yield (frame, sec + frac * scale) + found
-        finally:
-            stats.frames += frame
-            stats.tcp += tcp_count
-            stats.not_tcp += counts[0]
-            stats.fragments += counts[1]
-            stats.malformed += counts[2]
-            stats.unknown_link += counts[3]
-            self.close()
+        while True:
+            if size - pos < 16 or size - pos < 16 + rec(buf, pos)[2]:
+                if eof:
+                    if size > pos:
+                        stats.truncated_file = True
+                        stats.damage = "last record cut short"
+                        stats.frames += 1
+                        stats.malformed += 1
+                    return
+                data = self._file.read(_CHUNK)
+                if not data:
+                    eof = True
+                buf = buf[pos:] + data
+                size = len(buf)
+                pos = 0
+                if size >= 16 and rec(buf, 0)[2] > _MAX_RECORD:
+                    stats.damage = f"record length {rec(buf, 0)[2]} is impossible"
+                    stats.frames += 1
+                    stats.malformed += 1
+                    return
+                continue
+            sec, frac, caplen, _wirelen = rec(buf, pos)
+            start = pos + 16
+            pos = start + caplen
+            yield sec + frac * scale, linktype, buf, start, pos
 
     def _pcapng_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
         """Yield ``(time, linktype, buf, start, end)`` for each packet block of a pcapng file."""
@@ -494,11 +458,28 @@ class CaptureReader:
 
     # -- TCP ---------------------------------------------------------------------------------
     def _tcp(self, frames: Iterable[tuple[float, int, bytes, int, int]]) -> Iterator[TcpPacket]:
+        """The TCP segments of the frames: a fast path for Ethernet + plain IPv4 + TCP, and
+        :func:`_frame_tcp` for every other frame."""
         stats = self.stats
         counters = ("not_tcp", "fragments", "malformed", "unknown_link")
+        ip_fields = _IPV4_FAST.unpack_from
         try:
             for time, linktype, buf, start, end in frames:
                 stats.frames += 1
+                # Fast path: Ethernet, IPv4 without options or fragmentation, TCP inside.
+                if linktype == 1 and end - start >= 54 and buf[start + 12] == 8 and \
+                        buf[start + 13] == 0:
+                    vihl, total, frag, proto = ip_fields(buf, start + 14)
+                    if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
+                        hlen = (buf[start + 46] >> 4) * 4
+                        if 20 <= hlen <= total - 20:
+                            stats.tcp += 1
+                            ip_end = start + 14 + total
+                            yield (stats.frames, time, buf[start + 26:start + 30],
+                                   buf[start + 30:start + 34],
+                                   buf[start + 34:ip_end if ip_end < end else end],
+                                   total - 20 - hlen)
+                            continue
                 found = _frame_tcp(buf, start, end, linktype)
                 if found.__class__ is int:
                     name = counters[found]
