@@ -195,7 +195,7 @@ class _Flow:
     __slots__ = ("base_seq", "base_set", "nextseq", "nextseq_time", "lastack", "lastack_time",
                  "maxseqtobeacked", "window", "win_scale", "is_first_ack", "lastflags",
                  "dupacknum", "unacked", "state", "fin_end", "packets", "payload", "address",
-                 "ip", "port")
+                 "ip", "port", "json_head")
 
     def __init__(self, ip: str, port: int) -> None:
         self.base_seq = 0
@@ -218,13 +218,14 @@ class _Flow:
         self.ip = ip
         self.port = port
         self.address = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+        self.json_head = ""        # '"stream": N, "src": "...", "dst": "..."' of this direction
 
 
 class Conversation:
     """One TCP stream: both directions' analysis state, inferred states and counts."""
 
     __slots__ = ("stream", "flows", "client", "mru_syn", "first_rtt", "first_time", "last_time",
-                 "tag_counts", "pending", "changes", "initial")
+                 "tag_counts", "pending", "changes", "initial", "state_json")
 
     def __init__(self, stream: int, flows: tuple[_Flow, _Flow], client: int, time: float) -> None:
         self.stream = stream
@@ -239,6 +240,7 @@ class Conversation:
         self.pending: tuple[int, int, int, int, int] | None = None
         self.changes: list[StateChanged] | None = None
         self.initial: tuple[State, State] = (State.ESTABLISHED, State.ESTABLISHED)
+        self.state_json = ""       # '{"client": "...", "server": "..."}', kept up to date
 
     @property
     def client_flow(self) -> _Flow:
@@ -249,6 +251,11 @@ class Conversation:
     def server_flow(self) -> _Flow:
         """The server's direction."""
         return self.flows[1 - self.client]
+
+    def update_state_json(self) -> None:
+        """Refresh :attr:`state_json`, the ``state`` object of the JSON Lines."""
+        self.state_json = (f'{{"client": "{self.client_flow.state.value}", '
+                           f'"server": "{self.server_flow.state.value}"}}')
 
     def role(self, direction: int) -> str:
         """``"client"`` or ``"server"`` for a flow index."""
@@ -294,6 +301,10 @@ class Analyzer:
             conv.flows[client].state = State.CLOSED if client == 0 else State.SYN_SENT
             conv.flows[1 - client].state = State.LISTEN
         conv.initial = (conv.flows[0].state, conv.flows[1].state)
+        a, b = conv.flows
+        a.json_head = f'"stream": {conv.stream}, "src": "{a.address}", "dst": "{b.address}"'
+        b.json_head = f'"stream": {conv.stream}, "src": "{b.address}", "dst": "{a.address}"'
+        conv.update_state_json()
         self.conversations.append(conv)
         self._by_key[key] = (conv, 0)
         self._by_key[rkey] = (conv, 1)
@@ -391,6 +402,7 @@ class Analyzer:
                 conv.changes.append(StateChanged(time, conv.role(direction), flow.state,
                                                  edge.target, str(trigger), edge.rfc))
             flow.state = edge.target
+            conv.update_state_json()
 
     def _send(self, conv: Conversation, direction: int, flags: int, seq: int, seglen: int,
               time: float) -> None:
@@ -617,7 +629,6 @@ def summarize(capture: PathOrFile) -> CaptureSummary:
 
 
 _LETTERS = tuple(Flags(i).letters for i in range(256))
-_STATE_TEXT = {s: s.value for s in State}
 
 
 def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) -> CaptureSummary:
@@ -630,24 +641,17 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     write = out.write
     lines: list[str] = []
     letters = _LETTERS
-    state_text = _STATE_TEXT
     tags_json = _tags_json
     tag_text = _tag_json_cache
     for frame, _time, _tcp, flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
             reader, analyzer):
         if stream is not None and conv.stream != stream:
             continue
-        flows = conv.flows
-        fwd = flows[direction]
-        rev = flows[1 - direction]
-        client, server = (fwd, rev) if direction == conv.client else (rev, fwd)
         lines.append(
-            f'{{"frame": {frame}, "stream": {conv.stream}, "src": "{fwd.address}", '
-            f'"dst": "{rev.address}", "flags": "{letters[flags]}", "seq": {seq}, '
-            f'"ack": {ack}, "len": {seglen}, "analysis": '
-            f'{tag_text.get(tags) or tags_json(tags)}, '
-            f'"state": {{"client": "{state_text[client.state]}", '
-            f'"server": "{state_text[server.state]}"}}}}\n')
+            f'{{"frame": {frame}, {conv.flows[direction].json_head}, '
+            f'"flags": "{letters[flags]}", "seq": {seq}, "ack": {ack}, "len": {seglen}, '
+            f'"analysis": {tag_text.get(tags) or tags_json(tags)}, '
+            f'"state": {conv.state_json}}}\n')
         if len(lines) >= 4096:
             write("".join(lines))
             lines.clear()
