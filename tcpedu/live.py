@@ -108,6 +108,10 @@ def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *
                  delay: float = 0.01, timeout: float = 60.0) -> int:
     """Like :func:`capture` but only writes the pcap to ``path``; returns the packet count."""
     spec = _spec(conversation, via, size, drop, delay)
+    if not sys.platform.startswith("linux"):
+        raise CaptureError(f"live capture needs Linux (network namespaces); this is {sys.platform}."
+                           f" Open a shipped capture instead: tcpedu.live.load_shipped"
+                           f"('{conversation}')")
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise ParameterError(f"timeout={timeout!r}: give a positive number of seconds")
     out = Path(path)

@@ -20,6 +20,7 @@ import os
 import select
 import socket
 import struct
+import sys
 from collections.abc import Iterator
 
 from .errors import PermissionNeeded, TcpeduError
@@ -38,6 +39,7 @@ _IFF_TUN = 0x0001
 _IFF_NO_PI = 0x1000
 
 _libc = ctypes.CDLL(None, use_errno=True)
+ON_LINUX = sys.platform.startswith("linux")
 
 HOW_TO_GET_PERMISSION = (
     "run as root (e.g. sudo), or allow unprivileged user namespaces "
@@ -46,6 +48,12 @@ HOW_TO_GET_PERMISSION = (
 
 class NamespaceError(TcpeduError):
     """The kernel refused a namespace, interface or TUN operation for a reason other than privilege."""
+
+
+def require_linux(what: str) -> None:
+    """Raise NamespaceError on a system without Linux network namespaces."""
+    if not ON_LINUX:
+        raise NamespaceError(f"{what} needs Linux (network namespaces, TUN); this is {sys.platform}")
 
 
 def _check(result: int, what: str) -> None:
@@ -89,6 +97,7 @@ class NetworkNamespace:
     """
 
     def __init__(self) -> None:
+        require_linux("a network namespace")
         home = _current_netns_fd()
         try:
             _check(_libc.unshare(CLONE_NEWNET), "unshare(network namespace)")

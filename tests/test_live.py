@@ -172,3 +172,9 @@ def test_without_any_privilege_the_error_says_how_and_points_to_shipped_captures
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert "PermissionNeeded" not in lines[0] and "run as root" in lines[0]
     assert "load_shipped('transfer')" in lines[0] and "notebooks/data" in lines[0]
+
+
+def test_on_another_system_the_error_points_to_the_shipped_captures(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with pytest.raises(CaptureError, match=r"needs Linux .*this is darwin.*load_shipped\('reset'\)"):
+        live.capture_file(tmp_path / "x.pcap", "reset")

@@ -129,3 +129,11 @@ def test_interface_names_are_checked(namespace):
 
     with namespace.inside(), pytest.raises(NamespaceError, match="1..15 characters"):
         Tun("a-name-much-too-long", "192.0.2.1")
+
+
+def test_namespaces_refuse_clearly_off_linux(monkeypatch):
+    from tcpedu import netns
+
+    monkeypatch.setattr(netns, "ON_LINUX", False)
+    with pytest.raises(netns.NamespaceError, match="needs Linux"):
+        netns.NetworkNamespace()

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from ..interop import SCENARIOS, ladder
     from ..interop import run as run_scenarios
 
-    if os.geteuid() != 0:
+    if getattr(os, "geteuid", lambda: -1)() != 0:
         raise PermissionNeeded("interop needs root (it creates a network namespace and a TUN "
                                "device): run it with sudo, or look at notebooks/data/ captures")
     unknown = [n for n in args.scenarios if n not in SCENARIOS]
