@@ -337,7 +337,94 @@ class Analyzer:
         flows = conv.flows
         fwd = flows[direction]
         rev = flows[1 - direction]
-        tags = _sequence_analysis(conv, fwd, rev, time, seq, ack, flags, window, seglen, tags)
+        # Wireshark's sequence analysis (tcp_analyze_sequence_number), in its order.
+        if not fwd.base_set:
+            fwd.base_seq = seq if flags & SYN else (seq - 1) & _M
+            fwd.base_set = True
+        if not rev.base_set and flags & ACK:
+            rev.base_seq = (ack - 1) & _M
+            rev.base_set = True
+
+        nextseq = fwd.nextseq
+        plain = not flags & _SFR                  # no SYN, FIN or RST
+        if seglen == 1 and seq == nextseq and rev.window == 0:
+            tags |= ZERO_WINDOW_PROBE
+        else:
+            if window == 0 and plain:
+                tags |= ZERO_WINDOW
+            if nextseq and 0 < (seq - nextseq) & _M < _HALF and not flags & RST:
+                tags |= LOST_SEGMENT
+            if seglen <= 1 and seq == (nextseq - 1) & _M and plain:
+                tags |= KEEP_ALIVE
+            same = seglen == 0 and seq == nextseq and ack == fwd.lastack and plain
+            if same and window and window != fwd.window:
+                tags |= WINDOW_UPDATE
+            if seglen > 0 and rev.win_scale != -1 and plain:
+                shift = 0 if rev.is_first_ack or rev.win_scale == -2 else rev.win_scale
+                if (seq + seglen) & _M == (rev.lastack + ((rev.window << shift) & _M)) & _M:
+                    tags |= WINDOW_FULL
+            if same and window and window == fwd.window and rev.lastflags & KEEP_ALIVE:
+                tags |= KEEP_ALIVE_ACK
+            elif same and window == 0 and fwd.window == 0 and rev.lastflags & ZERO_WINDOW_PROBE:
+                tags |= ZERO_WINDOW_PROBE_ACK
+            elif same and window and window == fwd.window:
+                fwd.dupacknum = 1 if fwd.dupacknum == -1 else fwd.dupacknum + 1
+                tags |= DUP_ACK
+
+        if ack != fwd.lastack:
+            fwd.dupacknum = 0
+
+        if (rev.maxseqtobeacked and 0 < (ack - rev.maxseqtobeacked) & _M < _HALF
+                and flags & ACK):
+            # Report each unseen stretch once (what tshark 4.0 does, tested on crafted gaps).
+            if rev.maxseqtobeacked < rev.nextseq:
+                rev.maxseqtobeacked = rev.nextseq
+                tags |= ACK_LOST_SEGMENT
+            else:
+                if rev.dupacknum == 0:
+                    tags |= ACK_LOST_SEGMENT
+                rev.dupacknum = -1
+
+        if (seglen > 0 or flags & (SYN | FIN)) and not tags & KEEP_ALIVE:
+            not_advanced = nextseq != 0 and (seq - nextseq) & _M >= _HALF
+            if seglen > 1 and (nextseq - 1) & _M == seq:
+                not_advanced = False
+            if seglen > 0 and rev.lastack and ((rev.lastack - seq - seglen) & _M) < _HALF:
+                tags |= SPURIOUS_RETRANSMISSION
+            elif not_advanced:
+                ooo_window = conv.first_rtt if conv.first_rtt != 0.0 else _OOO_DEFAULT
+                # dupacknum is unsigned in Wireshark: its -1 ("ACKed unseen") counts as >= 2 here.
+                if ((rev.dupacknum >= 2 or rev.dupacknum < 0) and rev.lastack == seq
+                        and time - rev.lastack_time < _FAST_RT_WINDOW):
+                    tags |= FAST_RETRANSMISSION
+                elif (time - fwd.nextseq_time < ooo_window
+                      and nextseq != (seq + seglen + (1 if flags & (SYN | FIN) else 0)) & _M):
+                    tags |= OUT_OF_ORDER
+                else:
+                    tags |= RETRANSMISSION
+
+        end = (seq + seglen) & _M
+        if (seglen or flags & (SYN | FIN)) and len(fwd.unacked) < _MAX_UNACKED:
+            if flags & (SYN | FIN):
+                end = (end + 1) & _M
+            heapq.heappush(fwd.unacked, (end - fwd.base_seq) & _M)
+        if (not nextseq or 0 < (end - nextseq) & _M < _HALF) and not tags & ZERO_WINDOW_PROBE:
+            fwd.nextseq = end
+            fwd.nextseq_time = time
+        if (seq == fwd.maxseqtobeacked or not fwd.maxseqtobeacked) and not tags & ZERO_WINDOW_PROBE:
+            fwd.maxseqtobeacked = fwd.nextseq
+
+        fwd.window = window
+        fwd.lastack = ack
+        fwd.lastack_time = time
+        fwd.lastflags = tags
+
+        # Forget the other direction's segments this ACK covers (Wireshark's unacked list).
+        unacked = rev.unacked
+        if unacked:
+            acked = (ack - rev.base_seq) & _M
+            while unacked and (acked - unacked[0]) & _M < _HALF:
+                heapq.heappop(unacked)
 
         # Bookkeeping Wireshark does after the analysis, for later segments.
         if flags & SYN:
@@ -423,99 +510,6 @@ class Analyzer:
         triggers = _RECV_CACHE[(flags & 0xFF, acks_fin)]
         if triggers and (flow.state is not State.ESTABLISHED or flags & (FIN | RST | SYN)):
             self._apply(conv, flow, receiver, triggers, time)
-
-
-def _sequence_analysis(conv: Conversation, fwd: _Flow, rev: _Flow, t: float, seq: int, ack: int,
-                       flags: int, window: int, seglen: int, tags: int) -> int:
-    """Wireshark's sequence analysis of one segment (see the module docstring); returns tags."""
-    if not fwd.base_set:
-        fwd.base_seq = seq if flags & SYN else (seq - 1) & _M
-        fwd.base_set = True
-    if not rev.base_set and flags & ACK:
-        rev.base_seq = (ack - 1) & _M
-        rev.base_set = True
-
-    nextseq = fwd.nextseq
-    plain = not flags & _SFR                  # no SYN, FIN or RST
-    if seglen == 1 and seq == nextseq and rev.window == 0:
-        tags |= ZERO_WINDOW_PROBE
-    else:
-        if window == 0 and plain:
-            tags |= ZERO_WINDOW
-        if nextseq and 0 < (seq - nextseq) & _M < _HALF and not flags & RST:
-            tags |= LOST_SEGMENT
-        if seglen <= 1 and seq == (nextseq - 1) & _M and plain:
-            tags |= KEEP_ALIVE
-        same = seglen == 0 and seq == nextseq and ack == fwd.lastack and plain
-        if same and window and window != fwd.window:
-            tags |= WINDOW_UPDATE
-        if seglen > 0 and rev.win_scale != -1 and plain:
-            shift = 0 if rev.is_first_ack or rev.win_scale == -2 else rev.win_scale
-            if (seq + seglen) & _M == (rev.lastack + ((rev.window << shift) & _M)) & _M:
-                tags |= WINDOW_FULL
-        if same and window and window == fwd.window and rev.lastflags & KEEP_ALIVE:
-            tags |= KEEP_ALIVE_ACK
-        elif same and window == 0 and fwd.window == 0 and rev.lastflags & ZERO_WINDOW_PROBE:
-            tags |= ZERO_WINDOW_PROBE_ACK
-        elif same and window and window == fwd.window:
-            fwd.dupacknum = 1 if fwd.dupacknum == -1 else fwd.dupacknum + 1
-            tags |= DUP_ACK
-
-    if ack != fwd.lastack:
-        fwd.dupacknum = 0
-
-    if (rev.maxseqtobeacked and 0 < (ack - rev.maxseqtobeacked) & _M < _HALF
-            and flags & ACK):
-        # Report each unseen stretch once (what tshark 4.0 does, tested on crafted gaps).
-        if rev.maxseqtobeacked < rev.nextseq:
-            rev.maxseqtobeacked = rev.nextseq
-            tags |= ACK_LOST_SEGMENT
-        else:
-            if rev.dupacknum == 0:
-                tags |= ACK_LOST_SEGMENT
-            rev.dupacknum = -1
-
-    if (seglen > 0 or flags & (SYN | FIN)) and not tags & KEEP_ALIVE:
-        not_advanced = nextseq != 0 and (seq - nextseq) & _M >= _HALF
-        if seglen > 1 and (nextseq - 1) & _M == seq:
-            not_advanced = False
-        if seglen > 0 and rev.lastack and ((rev.lastack - seq - seglen) & _M) < _HALF:
-            tags |= SPURIOUS_RETRANSMISSION
-        elif not_advanced:
-            ooo_window = conv.first_rtt if conv.first_rtt != 0.0 else _OOO_DEFAULT
-            # dupacknum is unsigned in Wireshark: its -1 ("ACKed unseen") counts as >= 2 here.
-            if ((rev.dupacknum >= 2 or rev.dupacknum < 0) and rev.lastack == seq
-                    and t - rev.lastack_time < _FAST_RT_WINDOW):
-                tags |= FAST_RETRANSMISSION
-            elif (t - fwd.nextseq_time < ooo_window
-                  and nextseq != (seq + seglen + (1 if flags & (SYN | FIN) else 0)) & _M):
-                tags |= OUT_OF_ORDER
-            else:
-                tags |= RETRANSMISSION
-
-    end = (seq + seglen) & _M
-    if (seglen or flags & (SYN | FIN)) and len(fwd.unacked) < _MAX_UNACKED:
-        if flags & (SYN | FIN):
-            end = (end + 1) & _M
-        heapq.heappush(fwd.unacked, (end - fwd.base_seq) & _M)
-    if (not nextseq or 0 < (end - nextseq) & _M < _HALF) and not tags & ZERO_WINDOW_PROBE:
-        fwd.nextseq = end
-        fwd.nextseq_time = t
-    if (seq == fwd.maxseqtobeacked or not fwd.maxseqtobeacked) and not tags & ZERO_WINDOW_PROBE:
-        fwd.maxseqtobeacked = fwd.nextseq
-
-    fwd.window = window
-    fwd.lastack = ack
-    fwd.lastack_time = t
-    fwd.lastflags = tags
-
-    # Forget the other direction's segments this ACK covers (Wireshark's unacked list).
-    unacked = rev.unacked
-    if unacked:
-        acked = (ack - rev.base_seq) & _M
-        while unacked and (acked - unacked[0]) & _M < _HALF:
-            heapq.heappop(unacked)
-    return tags
 
 
 # ----------------------------------------------------------------------------------------------

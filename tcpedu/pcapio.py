@@ -344,8 +344,7 @@ class CaptureReader:
                     if size > pos:
                         stats.truncated_file = True
                         stats.damage = "last record cut short"
-                        stats.frames += 1
-                        stats.malformed += 1
+                        yield _DAMAGED
                     return
                 data = self._file.read(_CHUNK)
                 if not data:
@@ -355,8 +354,7 @@ class CaptureReader:
                 pos = 0
                 if size >= 16 and rec(buf, 0)[2] > _MAX_RECORD:
                     stats.damage = f"record length {rec(buf, 0)[2]} is impossible"
-                    stats.frames += 1
-                    stats.malformed += 1
+                    yield _DAMAGED
                     return
                 continue
             sec, frac, caplen, _wirelen = rec(buf, pos)
@@ -399,8 +397,7 @@ class CaptureReader:
             pos += need
             if btype == 6 or btype == 2:                      # EPB, obsolete PB
                 if end - body < 20:
-                    self.stats.frames += 1
-                    self.stats.malformed += 1
+                    yield _DAMAGED
                     continue
                 if btype == 6:
                     iface, hi, lo, caplen = struct.unpack_from(order + "IIII", buf, body)
@@ -408,16 +405,14 @@ class CaptureReader:
                     iface, _drops, hi, lo, caplen = struct.unpack_from(order + "HHIII", buf, body)
                 start = body + 20
                 if iface >= len(interfaces) or start + caplen > end:
-                    self.stats.frames += 1
-                    self.stats.malformed += 1
+                    yield _DAMAGED
                     continue
                 linktype, tick, offset = interfaces[iface]
                 last_time = ((hi << 32) | lo) * tick + offset
                 yield last_time, linktype, buf, start, start + caplen
             elif btype == 3:                                   # SPB
                 if not interfaces or end - body < 4:
-                    self.stats.frames += 1
-                    self.stats.malformed += 1
+                    yield _DAMAGED
                     continue
                 wirelen = struct.unpack_from(order + "I", buf, body)[0]
                 start = body + 4
@@ -433,8 +428,7 @@ class CaptureReader:
             elif btype == _PCAPNG_SHB:
                 interfaces = []
             elif btype in _PCAPNG_RECORD_BLOCKS:               # records Wireshark numbers too
-                self.stats.frames += 1
-                self.stats.not_tcp += 1
+                yield _NOT_A_PACKET
             # every other block type is skipped
 
     @staticmethod
@@ -460,12 +454,12 @@ class CaptureReader:
     def _tcp(self, frames: Iterable[tuple[float, int, bytes, int, int]]) -> Iterator[TcpPacket]:
         """The TCP segments of the frames: a fast path for Ethernet + plain IPv4 + TCP, and
         :func:`_frame_tcp` for every other frame."""
-        stats = self.stats
-        counters = ("not_tcp", "fragments", "malformed", "unknown_link")
         ip_fields = _IPV4_FAST.unpack_from
+        counts = [0, 0, 0, 0]        # not TCP, later fragments, malformed, unknown link type
+        frame = tcp = 0
         try:
             for time, linktype, buf, start, end in frames:
-                stats.frames += 1
+                frame += 1
                 # Fast path: Ethernet, IPv4 without options or fragmentation, TCP inside.
                 if linktype == 1 and end - start >= 54 and buf[start + 12] == 8 and \
                         buf[start + 13] == 0:
@@ -473,23 +467,35 @@ class CaptureReader:
                     if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
                         hlen = (buf[start + 46] >> 4) * 4
                         if 20 <= hlen <= total - 20:
-                            stats.tcp += 1
+                            tcp += 1
                             ip_end = start + 14 + total
-                            yield (stats.frames, time, buf[start + 26:start + 30],
+                            yield (frame, time, buf[start + 26:start + 30],
                                    buf[start + 30:start + 34],
                                    buf[start + 34:ip_end if ip_end < end else end],
                                    total - 20 - hlen)
                             continue
-                found = _frame_tcp(buf, start, end, linktype)
+                found = (_frame_tcp(buf, start, end, linktype) if linktype >= 0
+                         else -linktype - 1)
                 if found.__class__ is int:
-                    name = counters[found]
-                    setattr(stats, name, getattr(stats, name) + 1)
+                    counts[found] += 1   # type: ignore[index]
                     continue
-                stats.tcp += 1
-                yield (stats.frames, time) + found
+                tcp += 1
+                yield (frame, time) + found  # type: ignore[operator]
         finally:
+            stats = self.stats
+            stats.frames += frame
+            stats.tcp += tcp
+            stats.not_tcp += counts[0]
+            stats.fragments += counts[1]
+            stats.malformed += counts[2]
+            stats.unknown_link += counts[3]
             self.close()
 
+
+# Frames that hold no packet, as the frame generators report them: link type -1 - reason code
+# (reason codes of _frame_tcp: 0 not TCP, 2 malformed).
+_DAMAGED = (0.0, -3, b"", 0, 0)
+_NOT_A_PACKET = (0.0, -1, b"", 0, 0)
 
 _IPV4_FAST = struct.Struct("!BxHxxHxB")      # version/IHL, total length, flags/offset, protocol
 
