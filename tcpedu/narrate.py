@@ -94,13 +94,17 @@ class Narrator:
                 self.arrivals.setdefault(sent.dst, []).append((step, sent))
         for items in self.arrivals.values():
             items.sort(key=lambda item: item[0])
-        # For each segment with ACK: the ACK number its sender sent before (None: first ACK).
+        # For each segment with ACK: the ACK number and window its sender sent before.
         self.previous_ack: dict[int, int | None] = {}
+        self.previous_window: dict[int, int | None] = {}
         last: dict[str, int] = {}
+        last_window: dict[str, int] = {}
         for sent in tl.trace.segments():
             if sent.segment.flags & Flags.ACK:
                 self.previous_ack[sent.id] = last.get(sent.src)
+                self.previous_window[sent.id] = last_window.get(sent.src)
                 last[sent.src] = sent.segment.ack
+                last_window[sent.src] = sent.segment.window
 
     def __len__(self) -> int:
         return len(self.tl)
@@ -158,10 +162,15 @@ class Narrator:
             parts.append(f"SYN,ACK accepts the request and asks for a connection back; "
                          f"seq={seq} is {src}'s own ISN.")
         if "retransmission" in marks:
-            parts.append(f"This is a retransmission: bytes from {seq} were sent before but "
-                         "never acknowledged, so they are sent again.")
+            if seg.payload:
+                parts.append(f"This is a retransmission: bytes from {seq} were sent before but "
+                             "never acknowledged, so they are sent again.")
+            else:
+                parts.append(f"This is a retransmission: the same {seg.flags.names} was sent "
+                             "before and never acknowledged.")
         if seg.flags & Flags.ACK:
             parts.append(self._ack_reason(sent, index))
+            parts.append(self._window_reason(sent))
         if seg.payload and "retransmission" not in marks:
             parts.append(self._seq_reason(sent, index))
             n = len(seg.payload)
@@ -262,9 +271,23 @@ class Narrator:
         sent = self.tl.sent.get(ev.id)
         if sent is None:
             return f"The network loses segment {ev.id}."
-        return (f"The network loses {self.tl.label(sent)} from {sent.src}. {sent.dst.capitalize()}"
-                f" never sees it; {sent.src} finds out from duplicate ACKs or when its "
-                "retransmission timer fires.")
+        how = ("from duplicate ACKs or when its retransmission timer fires"
+               if sent.segment.payload else "only when its retransmission timer fires: nothing "
+               "else will come back to tell it")
+        return (f"The network loses {self.tl.label(sent)} from {sent.src}. "
+                f"{sent.dst.capitalize()} never sees it; {sent.src} finds out {how}.")
+
+    def _window_reason(self, sent: SegmentSent) -> str:
+        """A word on the advertised window when it closes to zero or opens again."""
+        before = self.previous_window.get(sent.id)
+        window = sent.segment.window
+        if window == 0 and before != 0:
+            return (f"Window = 0: {sent.src}'s receive buffer is full, so its peer must stop "
+                    "sending new data and probe the window from time to time.")
+        if before == 0 and window > 0:
+            return (f"The window opens again ({window} bytes): a window update, so the peer may "
+                    "send again.")
+        return ""
 
     def _timer(self, ev: TimerEvent) -> str:
         name = ev.timer.lower()

@@ -72,6 +72,21 @@ def test_a_capture_is_narrated_without_deliveries() -> None:
     assert not any("receives" in t for t in texts)
 
 
+def test_lost_syn_is_found_only_by_the_timer_and_resent_as_the_same_syn() -> None:
+    texts = narrate(scenarios.run("syn_loss"))
+    lost = step_saying(texts, "The network loses SYN")
+    assert "only when its retransmission timer fires" in lost and "duplicate" not in lost
+    step_saying(texts, "This is a retransmission: the same SYN was sent before")
+
+
+def test_zero_window_closes_and_opens_again() -> None:
+    texts = narrate(scenarios.run("zero_window"))
+    closed = step_saying(texts, "Window = 0")
+    assert "win=0" in closed
+    step_saying(texts, "The window opens again")
+    step_saying(texts, "persist timer fires")
+
+
 def test_forged_segment_is_called_forged() -> None:
     texts = narrate(scenarios.run("hijack"))
     step_saying(texts, "It is forged with client's address")
