@@ -42,6 +42,10 @@ def plot_cwnd(trace: Trace | Timeline, node: str = "client", *, mss: int | None 
         ax.step([t for t, _ in thresholds], [v for _, v in thresholds], where="post",
                 color=st.color, linestyle=st.linestyle, lw=st.linewidth * th.line_scale,
                 label=st.legend)
+    segments = tl.trace.segments()
+    if segments:  # stop at the last segment: a long TIME-WAIT would squash the picture
+        end = 1000 * (segments[-1].time - t0)
+        ax.set_xlim(-0.02 * end - 1, end * 1.05 + 1)
     ax.set_xlabel("time (ms)", fontsize=th.font_size)
     ax.set_ylabel(f"window ({unit})", fontsize=th.font_size)
     ax.set_title(f"{node}: congestion window and slow-start threshold",
