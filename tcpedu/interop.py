@@ -7,8 +7,9 @@ and writes them to the TUN, reads Linux's packets back and feeds them in, and pa
 (``time.monotonic()``) — the wall clock is the driver's business, never the model's. Linux's side
 is an ordinary ``socket`` in a thread.
 
-Each scenario checks what both sides saw (bytes, states, errors) and keeps every segment
-exchanged; :func:`run` writes them all to one pcap (one TCP stream per scenario). Nothing leaves
+Each scenario (:data:`SCENARIOS`) checks what both sides saw (bytes, states, errors) and keeps
+every segment exchanged; :func:`run` writes them all to one pcap (one TCP stream per scenario;
+a segment the driver "lost" on purpose is in it, as a capture at its sender would show it). Nothing leaves
 the namespace, and the namespace, the TUN device and the sockets vanish when the run ends,
 however it ends. Needs root (``CAP_NET_ADMIN``).
 """
