@@ -287,7 +287,7 @@ class Analyzer:
         self._record = record_states
 
     # -- conversations -------------------------------------------------------------------------
-    def _new(self, key: Any, src: str | bytes, sport: int, dst: str | bytes, dport: int,
+    def _new(self, key: tuple[Any, int, Any, int], src: str | bytes, sport: int, dst: str | bytes, dport: int,
              flags: int, time: float) -> tuple[Conversation, int]:
         rkey = _reverse_key(key)
         if src.__class__ is bytes:
@@ -311,10 +311,10 @@ class Analyzer:
         return conv, 0
 
     # -- one segment ---------------------------------------------------------------------------
-    def feed(self, key: Any, src: str | bytes, sport: int, dst: str | bytes, dport: int,
+    def feed(self, key: tuple[Any, int, Any, int], src: str | bytes, sport: int, dst: str | bytes, dport: int,
              time: float, seq: int, ack: int, flags: int, window: int, seglen: int,
              wscale: int | None) -> Result:
-        """Analyse one segment. ``key`` identifies the 4-tuple (see :func:`_reverse_key`);
+        """Analyse one segment. ``key`` is ``(src, sport, dst, dport)``;
         ``src``/``dst`` are text or packed addresses; ``wscale`` is the SYN's window-scale
         shift (None if absent). Returns a :data:`Result`."""
         found = self._by_key.get(key)
@@ -581,13 +581,10 @@ def stream_summary(conv: Conversation) -> StreamSummary:
                          (c.state, s.state))
 
 
-def _reverse_key(key: Any) -> Any:
-    """The key of the other direction: keys are ``(src, sport, dst, dport)`` tuples, or (from
-    captures) packed ``src + dst + sport + dport`` bytes."""
-    if key.__class__ is tuple:
-        return (key[2], key[3], key[0], key[1])
-    half = (len(key) - 4) // 2
-    return key[half:2 * half] + key[:half] + key[-2:] + key[-4:-2]
+def _reverse_key(key: tuple[Any, int, Any, int]) -> tuple[Any, int, Any, int]:
+    """The key of the other direction: keys are ``(src, sport, dst, dport)`` tuples (addresses
+    packed from captures, text from :func:`segment_records`)."""
+    return (key[2], key[3], key[0], key[1])
 
 
 def analysed_segments(reader: CaptureReader, analyzer: Analyzer, *, since_first: bool = False,
@@ -595,19 +592,18 @@ def analysed_segments(reader: CaptureReader, analyzer: Analyzer, *, since_first:
     """Run ``analyzer`` over a capture: ``(frame, time, tcp, flags, seglen, conversation,
     direction, seq, ack, tags)`` per TCP segment (the last five are a :data:`Result`). With
     ``since_first`` times count from the first segment (as Wireshark's time column does)."""
-    unpack = _TCP_HEADER.unpack_from
     feed = analyzer.feed
     origin: float | None = None
-    for frame, time, src, dst, tcp, seglen in reader:
+    for (frame, time, src, dst, sport, dport, seq, ack, flags, window, seglen,
+         tcp) in reader.headers():
         if since_first:
             if origin is None:
                 origin = time
             time -= origin
-        sport, dport, seq, ack, off, flags, window = unpack(tcp)
-        wscale = _wscale(tcp, (off >> 4) * 4) if flags & SYN and off > 0x5F else None
+        wscale = _wscale(tcp, (tcp[12] >> 4) * 4) if flags & SYN and tcp[12] > 0x5F else None
         yield (frame, time, tcp, flags, seglen) + feed(
-            src + dst + tcp[:4], src, sport, dst, dport, time, seq, ack, flags, window, seglen,
-            wscale)
+            (src, sport, dst, dport), src, sport, dst, dport, time, seq, ack, flags, window,
+            seglen, wscale)
 
 
 def summarize(capture: PathOrFile) -> CaptureSummary:

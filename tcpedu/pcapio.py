@@ -129,6 +129,10 @@ def write_pcap(target: PathOrFile, packets: Iterable[tuple[float, str, str, Segm
 #: (what Wireshark calls ``tcp.len``; it exceeds the captured payload when the snaplen cut it).
 TcpPacket = tuple[int, float, bytes, bytes, bytes, int]
 
+#: The same segment with its header fields decoded, as :meth:`CaptureReader.headers` yields it:
+#: ``(frame, time, src, dst, sport, dport, seq, ack, flags, window, payload_len, tcp)``.
+TcpHeader = tuple[int, float, bytes, bytes, int, int, int, int, int, int, int, bytes]
+
 _CHUNK = 1 << 20
 _MAX_RECORD = 1 << 26          # a record longer than 64 MiB means the file is damaged
 _ETH_VLAN = frozenset((0x8100, 0x88A8, 0x9100))
@@ -315,17 +319,26 @@ class CaptureReader:
         self.close()
 
     def __iter__(self) -> Iterator[TcpPacket]:
+        for h in self.headers():
+            yield h[0], h[1], h[2], h[3], h[11], h[10]
+
+    def headers(self) -> Iterator[TcpHeader]:
+        """Iterate the segments with their header fields decoded (the analysis' fast path)."""
         if self._file is None:
             raise CaptureError(f"{self.name}: the reader was closed")
-        frames = self._pcap_frames() if self.format == "pcap" else self._pcapng_frames()
-        return self._tcp(frames)
+        if self.format == "pcap":
+            return self._pcap_scan()
+        return self._scan(self._pcapng_frames())
 
     # -- frames ------------------------------------------------------------------------------
-    def _pcap_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
-        """Yield ``(time, linktype, buf, start, end)`` for each record of a pcap file."""
+    def _pcap_scan(self) -> Iterator[TcpHeader]:
+        """:meth:`_scan` for a pcap file, with the record loop and the fast path in one
+        generator (the hot loop of ``tcpedu analyze``; keep its fast path in step with
+        :meth:`_scan`)."""
         rest = self._file.read(20)
         header = self._head + rest
         if len(header) < 24:
+            self.close()
             raise CaptureError(f"{self.name}: pcap file header cut short ({len(header)} of 24 bytes)")
         magic = int.from_bytes(header[:4], "little")
         order = "<" if magic in (_PCAP_MAGIC_US, _PCAP_MAGIC_NS) else ">"
@@ -333,34 +346,67 @@ class CaptureReader:
         scale = 1e-9 if magic == _PCAP_MAGIC_NS else 1e-6
         linktype = struct.unpack_from(order + "I", header, 20)[0] & 0x0FFFFFFF
         self.linktypes = [linktype]
+        ethernet = linktype == LINKTYPE_ETHERNET
         rec = struct.Struct(order + "IIII").unpack_from
+        fast = _ETH_IPV4_TCP.unpack_from
         stats = self.stats
+        counts = [0, 0, 0, 0]        # not TCP, later fragments, malformed, unknown link type
+        frame = tcp = 0
         buf = b""
         pos = size = 0
         eof = False
-        while True:
-            if size - pos < 16 or size - pos < 16 + rec(buf, pos)[2]:
-                if eof:
-                    if size > pos:
-                        stats.truncated_file = True
-                        stats.damage = "last record cut short"
-                        yield _DAMAGED
-                    return
-                data = self._file.read(_CHUNK)
-                if not data:
-                    eof = True
-                buf = buf[pos:] + data
-                size = len(buf)
-                pos = 0
-                if size >= 16 and rec(buf, 0)[2] > _MAX_RECORD:
-                    stats.damage = f"record length {rec(buf, 0)[2]} is impossible"
-                    yield _DAMAGED
-                    return
-                continue
-            sec, frac, caplen, _wirelen = rec(buf, pos)
-            start = pos + 16
-            pos = start + caplen
-            yield sec + frac * scale, linktype, buf, start, pos
+        try:
+            while True:
+                if size - pos < 16 or size - pos < 16 + rec(buf, pos)[2]:
+                    if eof:
+                        if size > pos:
+                            stats.truncated_file = True
+                            stats.damage = "last record cut short"
+                            frame += 1
+                            counts[2] += 1
+                        return
+                    data = self._file.read(_CHUNK)
+                    if not data:
+                        eof = True
+                    buf = buf[pos:] + data
+                    size = len(buf)
+                    pos = 0
+                    if size >= 16 and rec(buf, 0)[2] > _MAX_RECORD:
+                        stats.damage = f"record length {rec(buf, 0)[2]} is impossible"
+                        frame += 1
+                        counts[2] += 1
+                        return
+                    continue
+                sec, frac, caplen, _wirelen = rec(buf, pos)
+                start = pos + 16
+                pos = end = start + caplen
+                frame += 1
+                if ethernet and caplen >= 54 and buf[start + 12] == 8 and buf[start + 13] == 0:
+                    (vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags,
+                     window) = fast(buf, start + 14)
+                    if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
+                        hlen = (off >> 4) * 4
+                        if 20 <= hlen <= total - 20:
+                            tcp += 1
+                            ip_end = start + 14 + total
+                            yield (frame, sec + frac * scale, src, dst, sport, dport, seq, ack,
+                                   flags, window, total - 20 - hlen,
+                                   buf[start + 34:ip_end if ip_end < end else end])
+                            continue
+                found = _frame_header(buf, start, end, linktype)
+                if found.__class__ is int:
+                    counts[found] += 1   # type: ignore[index]
+                    continue
+                tcp += 1
+                yield (frame, sec + frac * scale) + found  # type: ignore[operator]
+        finally:
+            stats.frames += frame
+            stats.tcp += tcp
+            stats.not_tcp += counts[0]
+            stats.fragments += counts[1]
+            stats.malformed += counts[2]
+            stats.unknown_link += counts[3]
+            self.close()
 
     def _pcapng_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
         """Yield ``(time, linktype, buf, start, end)`` for each packet block of a pcapng file."""
@@ -451,10 +497,10 @@ class CaptureReader:
         return tick, offset
 
     # -- TCP ---------------------------------------------------------------------------------
-    def _tcp(self, frames: Iterable[tuple[float, int, bytes, int, int]]) -> Iterator[TcpPacket]:
-        """The TCP segments of the frames: a fast path for Ethernet + plain IPv4 + TCP, and
-        :func:`_frame_tcp` for every other frame."""
-        ip_fields = _IPV4_FAST.unpack_from
+    def _scan(self, frames: Iterable[tuple[float, int, bytes, int, int]]) -> Iterator[TcpHeader]:
+        """The TCP segments of the frames: a fast path for Ethernet + plain IPv4 + TCP (one
+        struct call decodes both headers), and :func:`_frame_tcp` for every other frame."""
+        fast = _ETH_IPV4_TCP.unpack_from
         counts = [0, 0, 0, 0]        # not TCP, later fragments, malformed, unknown link type
         frame = tcp = 0
         try:
@@ -463,18 +509,18 @@ class CaptureReader:
                 # Fast path: Ethernet, IPv4 without options or fragmentation, TCP inside.
                 if linktype == 1 and end - start >= 54 and buf[start + 12] == 8 and \
                         buf[start + 13] == 0:
-                    vihl, total, frag, proto = ip_fields(buf, start + 14)
+                    (vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags,
+                     window) = fast(buf, start + 14)
                     if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
-                        hlen = (buf[start + 46] >> 4) * 4
+                        hlen = (off >> 4) * 4
                         if 20 <= hlen <= total - 20:
                             tcp += 1
                             ip_end = start + 14 + total
-                            yield (frame, time, buf[start + 26:start + 30],
-                                   buf[start + 30:start + 34],
-                                   buf[start + 34:ip_end if ip_end < end else end],
-                                   total - 20 - hlen)
+                            yield (frame, time, src, dst, sport, dport, seq, ack, flags, window,
+                                   total - 20 - hlen,
+                                   buf[start + 34:ip_end if ip_end < end else end])
                             continue
-                found = (_frame_tcp(buf, start, end, linktype) if linktype >= 0
+                found = (_frame_header(buf, start, end, linktype) if linktype >= 0
                          else -linktype - 1)
                 if found.__class__ is int:
                     counts[found] += 1   # type: ignore[index]
@@ -492,12 +538,25 @@ class CaptureReader:
             self.close()
 
 
+# From the IP header on: version/IHL, total length, flags/offset, protocol, addresses, then the
+# TCP ports, numbers, data offset, flags and window.
+_ETH_IPV4_TCP = struct.Struct("!BxHxxHxBxx4s4sHHIIBBH")
+_TCP_FIELDS = struct.Struct("!HHIIBBH")
+
 # Frames that hold no packet, as the frame generators report them: link type -1 - reason code
 # (reason codes of _frame_tcp: 0 not TCP, 2 malformed).
 _DAMAGED = (0.0, -3, b"", 0, 0)
 _NOT_A_PACKET = (0.0, -1, b"", 0, 0)
 
-_IPV4_FAST = struct.Struct("!BxHxxHxB")      # version/IHL, total length, flags/offset, protocol
+def _frame_header(buf: bytes, start: int, end: int, linktype: int) -> tuple[Any, ...] | int:
+    """:func:`_frame_tcp` with the TCP header decoded: ``(src, dst, sport, dport, seq, ack,
+    flags, window, payload_len, tcp)``, or its reason code."""
+    found = _frame_tcp(buf, start, end, linktype)
+    if found.__class__ is int:
+        return found  # type: ignore[return-value]
+    src, dst, segment, payload_len = found  # type: ignore[misc]
+    sport, dport, seq, ack, _off, flags, window = _TCP_FIELDS.unpack_from(segment)
+    return src, dst, sport, dport, seq, ack, flags, window, payload_len, segment
 
 
 def _frame_tcp(buf: bytes, start: int, end: int, linktype: int,
