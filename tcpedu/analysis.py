@@ -589,8 +589,8 @@ def _reverse_key(key: tuple[Any, int, Any, int]) -> tuple[Any, int, Any, int]:
 
 def analysed_segments(reader: CaptureReader, analyzer: Analyzer, *, since_first: bool = False,
                       ) -> Iterator[tuple[Any, ...]]:
-    """Run ``analyzer`` over a capture: ``(frame, time, tcp, flags, seglen, conversation,
-    direction, seq, ack, tags)`` per TCP segment (the last five are a :data:`Result`). With
+    """Run ``analyzer`` over a capture: ``(frame, time, tcp, flags, seglen, result)`` per TCP
+    segment (``result`` is a :data:`Result`: conversation, direction, seq, ack, tags). With
     ``since_first`` times count from the first segment (as Wireshark's time column does)."""
     feed = analyzer.feed
     origin: float | None = None
@@ -601,7 +601,7 @@ def analysed_segments(reader: CaptureReader, analyzer: Analyzer, *, since_first:
                 origin = time
             time -= origin
         wscale = _wscale(tcp, (tcp[12] >> 4) * 4) if flags & SYN and tcp[12] > 0x5F else None
-        yield (frame, time, tcp, flags, seglen) + feed(
+        yield frame, time, tcp, flags, seglen, feed(
             (src, sport, dst, dport), src, sport, dst, dport, time, seq, ack, flags, window,
             seglen, wscale)
 
@@ -633,7 +633,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     letters = _LETTERS
     tags_json = _tags_json
     tag_text = _tag_json_cache
-    for frame, _time, _tcp, flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
+    for frame, _time, _tcp, flags, seglen, (conv, direction, seq, ack, tags) in analysed_segments(
             reader, analyzer):
         if stream is not None and conv.stream != stream:
             continue
@@ -712,7 +712,7 @@ def _traces(capture: PathOrFile, only: int | None,
     traces: dict[int, Trace] = {}
     truncated = False
     count = 0
-    for frame, time, tcp, _flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
+    for frame, time, tcp, _flags, seglen, (conv, direction, seq, ack, tags) in analysed_segments(
             reader, analyzer, since_first=True):
         if only is not None and conv.stream != only:
             continue

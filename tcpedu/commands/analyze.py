@@ -83,7 +83,7 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
     analyzer = Analyzer()
     ladders: dict[int, list[str]] = {}
     starts: dict[int, float] = {}
-    for frame, time, _tcp, flags, seglen, conv, direction, seq, ack, tags in analysed_segments(
+    for frame, time, _tcp, flags, seglen, (conv, direction, seq, ack, tags) in analysed_segments(
             reader, analyzer):
         number = conv.stream
         if stream is not None and number != stream:
