@@ -5,7 +5,8 @@ valid IP and TCP checksums (what ``Trace.to_pcap`` and the live tools write).
 
 :class:`CaptureReader` reads pcap (both byte orders, µs and ns) and pcapng (SHB/IDB/EPB/SPB and the
 obsolete PB; unknown blocks skipped; link type and timestamp resolution per interface) in bounded
-memory, and yields one lightweight :class:`TcpPacket` tuple per TCP segment found. Link types:
+memory, and yields one lightweight :data:`TcpPacket` tuple per TCP segment found (or, from
+:meth:`CaptureReader.headers`, a :data:`TcpHeader` with the header fields decoded). Link types:
 Ethernet (with 802.1Q/802.1ad VLAN tags), Linux cooked SLL and SLL2, raw IP (101, 12, 14, 228,
 229), BSD null (0) and OpenBSD loop (108). IPv4 (with options; only a first fragment carries TCP,
 later fragments are counted as skipped) and IPv6 (extension headers walked). Everything that is not
@@ -50,9 +51,6 @@ _PCAPNG_RECORD_BLOCKS = frozenset((0x00000BAD, 0x40000BAD, 0x00000009))
 # ----------------------------------------------------------------------------------------------
 # Writer
 # ----------------------------------------------------------------------------------------------
-
-_ETH_CLIENT = bytes.fromhex("020000000001")
-
 
 @lru_cache(maxsize=1024)
 def _packed(ip: str) -> bytes:
@@ -274,7 +272,8 @@ class CaptureReader:
     """
 
     def __init__(self, path: PathOrFile) -> None:
-        self.name = os.path.basename(str(getattr(path, "name", path)))
+        label = getattr(path, "name", None) if hasattr(path, "read") else path
+        self.name = os.path.basename(str(label)) if label else "capture"
         self._path = path
         self.stats = CaptureStats()
         self.format = ""

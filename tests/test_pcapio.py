@@ -222,6 +222,11 @@ def test_missing_file_is_a_capture_error(tmp_path):
         CaptureReader(tmp_path / "nope.pcap")
 
 
+def test_file_objects_without_a_name_are_called_capture():
+    with pytest.raises(CaptureError, match=r"^capture: not a pcap or pcapng file \(magic"):
+        CaptureReader(io.BytesIO(b"nothing here"))
+
+
 def test_header_cut_short_is_a_capture_error():
     with pytest.raises(CaptureError, match="header cut short"):
         list(CaptureReader(io.BytesIO(_pcap_header()[:10])))
