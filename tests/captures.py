@@ -4,7 +4,9 @@ A :class:`Talk` keeps each side's SEQ/ACK so a situation reads like the ladder i
 (``talk.data("client", 1000)``, ``talk.ack("server")``). :data:`SITUATIONS` builds each one as
 ``(time, src_ip, dst_ip, Segment)`` packets; the ``write_*`` functions put them in files (pcap
 through scapy on Ethernet, 802.1Q/802.1ad, SLL, SLL2, raw IP, null; pcapng by hand, with unknown
-blocks, several interfaces and a nanosecond interface).
+blocks, several interfaces and a nanosecond interface). :func:`chaotic` makes random nonsense
+segments that reach every corner of the analysis heuristics; :func:`synthetic_capture` writes a
+big, realistic capture quickly with struct (for the agreement tests and the benchmark).
 """
 
 from __future__ import annotations
