@@ -18,7 +18,12 @@ window-full, keep-alive-ack, zero-window-probe-ack, dup-ack, ack-lost-segment; t
 that carry data, SYN or FIN: spurious-retransmission, fast-retransmission (before out-of-order,
 Wireshark's default), out-of-order (within the handshake RTT, or 3 ms without one),
 retransmission). A fast or spurious retransmission also carries ``retransmission``, as Wireshark's
-expert info does. ``reused-ports`` marks a SYN on ports seen before.
+expert info does. ``reused-ports`` marks a SYN (or SYN-ACK) with a new ISN on ports seen before.
+Where tshark 4.0 behaves in a surprising way the analysis does too, so that the two agree segment
+for segment: a next sequence number or ACK of exactly 0 counts as "not seen yet", the duplicate-
+ACK counter is unsigned (after an ACKed-unseen segment it passes the fast-retransmission test),
+a repeated SYN resets the next expected number, times of 0 mean "no handshake RTT". The tests
+check this on crafted, random and real captures (``tests/test_tshark_agreement.py``).
 
 **States** are inferred per side from RFC 9293's transition table (:data:`tcpedu.states.TRANSITIONS`):
 a segment changes its sender's state when it is sent (SYN → SYN-SENT, FIN → FIN-WAIT-1 or
@@ -39,6 +44,10 @@ segment in capture order, exactly these keys::
 ``ip:port`` (``[ip]:port`` for IPv6), ``flags`` the letters F S R P A U E C, ``seq``/``ack``
 relative, ``len`` the TCP payload length, ``analysis`` the sorted tags, ``state`` each side's
 state after the segment.
+
+Segment states are inferred from what was captured: they say what each side must have done,
+not what its kernel really holds (a segment lost before the capture point, or TIME-WAIT ending,
+leaves no trace).
 """
 
 from __future__ import annotations
