@@ -56,7 +56,7 @@ import heapq
 import json
 import struct
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from .errors import ParameterError, SegmentError
@@ -596,19 +596,13 @@ def _reverse_key(key: tuple[Any, int, Any, int]) -> tuple[Any, int, Any, int]:
     return (key[2], key[3], key[0], key[1])
 
 
-def analysed_segments(reader: CaptureReader, analyzer: Analyzer, *, since_first: bool = False,
+def analysed_segments(reader: CaptureReader, analyzer: Analyzer,
                       ) -> Iterator[tuple[Any, ...]]:
     """Run ``analyzer`` over a capture: ``(frame, time, tcp, flags, seglen, result)`` per TCP
-    segment (``result`` is a :data:`Result`: conversation, direction, seq, ack, tags). With
-    ``since_first`` times count from the first segment (as Wireshark's time column does)."""
+    segment (``result`` is a :data:`Result`: conversation, direction, seq, ack, tags)."""
     feed = analyzer.feed
-    origin: float | None = None
     for (frame, time, src, dst, sport, dport, seq, ack, flags, window, seglen,
          tcp) in reader.headers():
-        if since_first:
-            if origin is None:
-                origin = time
-            time -= origin
         wscale = _wscale(tcp, (tcp[12] >> 4) * 4) if flags & SYN and tcp[12] > 0x5F else None
         yield frame, time, tcp, flags, seglen, feed(
             (src, sport, dst, dport), src, sport, dst, dport, time, seq, ack, flags, window,
@@ -721,8 +715,11 @@ def _traces(capture: PathOrFile, only: int | None,
     traces: dict[int, Trace] = {}
     truncated = False
     count = 0
+    origin: float | None = None     # Trace times count from the first segment, as Wireshark's do
     for frame, time, tcp, _flags, seglen, (conv, direction, seq, ack, tags) in analysed_segments(
-            reader, analyzer, since_first=True):
+            reader, analyzer):
+        if origin is None:
+            origin = time
         if only is not None and conv.stream != only:
             continue
         if max_segments is not None and count >= max_segments:
@@ -731,10 +728,10 @@ def _traces(capture: PathOrFile, only: int | None,
         count += 1
         trace = traces.get(conv.stream)
         if trace is None:
-            trace = traces[conv.stream] = _empty_trace(reader.name, conv)
-        _flush_changes(trace, conv)
+            trace = traces[conv.stream] = _empty_trace(reader.name, conv, origin)
+        _flush_changes(trace, conv, origin)
         segment, note = _segment_of(tcp, seq, ack, seglen)
-        trace.add(SegmentSent(time, len(trace.records), conv.role(direction),
+        trace.add(SegmentSent(time - origin, len(trace.records), conv.role(direction),
                               conv.role(1 - direction), segment, note=note,
                               tags=tag_names(tags), frame=frame))
     reader.close()
@@ -743,7 +740,7 @@ def _traces(capture: PathOrFile, only: int | None,
     for conv in analyzer.conversations:
         if conv.stream in traces:
             trace = traces[conv.stream]
-            _flush_changes(trace, conv)
+            _flush_changes(trace, conv, origin or 0.0)
             trace.meta["base_seq"] = {"client": conv.client_flow.base_seq,
                                       "server": conv.server_flow.base_seq}
             trace.meta["tags"] = conv.tags()
@@ -754,7 +751,7 @@ def _traces(capture: PathOrFile, only: int | None,
     return trace_list
 
 
-def _empty_trace(name: str, conv: Conversation) -> Trace:
+def _empty_trace(name: str, conv: Conversation, origin: float) -> Trace:
     c, s = conv.client_flow, conv.server_flow
     hosts = {"client": Host("client", c.ip, c.port), "server": Host("server", s.ip, s.port)}
     # The inferred starting states, stated once before any change: a server that answers a SYN
@@ -764,10 +761,10 @@ def _empty_trace(name: str, conv: Conversation) -> Trace:
                         ("server", conv.initial[1 - conv.client])):
         edge = TRANSITIONS.get((State.CLOSED, Trigger.PASSIVE_OPEN))
         if state == State.LISTEN and edge is not None:
-            initial.append(StateChanged(conv.first_time, role, State.CLOSED, state,
+            initial.append(StateChanged(conv.first_time - origin, role, State.CLOSED, state,
                                         str(edge.trigger), edge.rfc))
         elif state not in (State.CLOSED, State.LISTEN):
-            initial.append(StateChanged(conv.first_time, role, State.CLOSED, state,
+            initial.append(StateChanged(conv.first_time - origin, role, State.CLOSED, state,
                                         "capture starts"))
     trace = Trace(hosts, meta={"capture": name, "stream": conv.stream, "relative": True})
     for record in initial:
@@ -775,10 +772,13 @@ def _empty_trace(name: str, conv: Conversation) -> Trace:
     return trace
 
 
-def _flush_changes(trace: Trace, conv: Conversation) -> None:
+def _flush_changes(trace: Trace, conv: Conversation, origin: float) -> None:
+    """Move the conversation's state changes into its trace, times counted from ``origin``
+    (the analysis itself runs on capture times: Wireshark's heuristics read a time of 0 as
+    "none")."""
     if conv.changes:
         for change in conv.changes:
-            trace.add(change)
+            trace.add(replace(change, time=change.time - origin))
         conv.changes.clear()
 
 

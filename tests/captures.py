@@ -136,6 +136,26 @@ def reordering() -> list[Packet]:
     return t.packets
 
 
+def reordering_on_a_long_path() -> list[Packet]:
+    """A 60 ms handshake RTT: a segment 10 ms late is still out-of-order (the window is the
+    handshake RTT, not 3 ms), and a resend 100 ms later is a retransmission."""
+    t = Talk()
+    t.send("client", "S")
+    t.send("server", "SA", dt=0.030)
+    t.send("client", "A", dt=0.030)
+    first = t.nxt["client"]
+    t.data("client", captured=False)
+    t.data("client")
+    t.send("client", "PA", MSS, seq=first, dt=0.010)
+    lost = t.nxt["client"]
+    t.data("client", captured=False)
+    t.data("client")
+    t.send("client", "PA", MSS, seq=lost, dt=0.100)
+    t.ack("server")
+    t.close()
+    return t.packets
+
+
 def zero_window() -> list[Packet]:
     """The receiver's window fills and closes; probes; a window update reopens it."""
     t = Talk(window=4000)
@@ -340,6 +360,7 @@ def retransmitted_syn() -> list[Packet]:
 
 SITUATIONS: dict[str, Callable[[], list[Packet]]] = {
     f.__name__: f for f in (clean_transfer, loss_with_rto, fast_retransmit, reordering,
+                            reordering_on_a_long_path,
                             zero_window, wraparound, isn_wraps_to_zero, simultaneous_close, reset, refused, ipv6,
                             interleaved, mid_stream, keep_alive, port_reuse,
                             gap_and_unseen_ack, starts_at_zero, spurious_retransmission,

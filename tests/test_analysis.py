@@ -194,6 +194,11 @@ def test_reordered_segment_is_out_of_order():
     assert tags == {4: ["lost-segment"], 5: ["out-of-order"]}
 
 
+def test_out_of_order_window_is_the_handshake_rtt():
+    assert tags_by_frame(captures.reordering_on_a_long_path()) == {
+        4: ["lost-segment"], 5: ["out-of-order"], 6: ["lost-segment"], 7: ["retransmission"]}
+
+
 def test_zero_window_probe_and_update():
     tags = tags_by_frame(captures.zero_window())
     assert list(tags.values()) == [["window-full"], ["zero-window"], ["zero-window-probe"],

@@ -92,7 +92,8 @@ def crafted(tmp_path_factory) -> dict[str, Path]:
     return write_all(tmp_path_factory.mktemp("crafted"))
 
 
-CRAFTED = ["clean_transfer", "loss_with_rto", "fast_retransmit", "reordering", "zero_window",
+CRAFTED = ["clean_transfer", "loss_with_rto", "fast_retransmit", "reordering",
+           "reordering_on_a_long_path", "zero_window",
            "wraparound", "isn_wraps_to_zero", "simultaneous_close", "reset", "refused", "ipv6", "interleaved",
            "mid_stream", "keep_alive", "port_reuse", "gap_and_unseen_ack", "starts_at_zero",
            "spurious_retransmission", "retransmitted_syn", "clean_transfer_vlan", "clean_transfer_qinq",
@@ -114,6 +115,7 @@ def test_crafted_situations_show_the_tags_they_were_made_for(crafted):
     assert "retransmission" in seen["loss_with_rto"]
     assert {"fast-retransmission", "dup-ack", "lost-segment"} <= seen["fast_retransmit"]
     assert "out-of-order" in seen["reordering"]
+    assert {"out-of-order", "retransmission"} <= seen["reordering_on_a_long_path"]
     assert {"zero-window", "zero-window-probe", "window-update"} <= seen["zero_window"]
     assert {"keep-alive", "keep-alive-ack"} <= seen["keep_alive"]
     assert "reused-ports" in seen["port_reuse"]
