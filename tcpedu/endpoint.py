@@ -338,14 +338,18 @@ class Endpoint:
         return (f"<Endpoint {self.name} :{self.local_port} {self.state} snd_una={self.snd_una}"
                 f" snd_nxt={self.snd_nxt} rcv_nxt={self.rcv_nxt} cwnd={self.cwnd}>")
 
+    def snapshot_values(self) -> tuple:
+        """The connection variables as a plain tuple, in :class:`Snapshot` field order after
+        ``time`` and ``node``: cheap to compare, so a simulator records only changes."""
+        irs = self.irs
+        cc = self.cc
+        return (self.state, self.iss, irs, self.snd_una, self.snd_nxt, self.snd_wnd,
+                self.rcv_nxt if irs is not None else None, self.rcv_wnd, cc.cwnd, cc.ssthresh,
+                self.rtt.srtt, self.rtt.rto, self.ooo_ranges, self.bytes_delivered)
+
     def snapshot(self, now: float) -> Snapshot:
         """The connection variables now, as a trace record."""
-        return Snapshot(
-            time=now, node=self.name, state=self.state, iss=self.iss, irs=self.irs,
-            snd_una=self.snd_una, snd_nxt=self.snd_nxt, snd_wnd=self.snd_wnd,
-            rcv_nxt=self.rcv_nxt if self.irs is not None else None, rcv_wnd=self.rcv_wnd,
-            cwnd=self.cc.cwnd, ssthresh=self.cc.ssthresh, srtt=self.rtt.srtt, rto=self.rtt.rto,
-            ooo=self.ooo_ranges, bytes_delivered=self.bytes_delivered)
+        return Snapshot(now, self.name, *self.snapshot_values())
 
     # ------------------------------------------------------------------ draining
     def segments_to_send(self) -> list[Segment]:

@@ -25,7 +25,6 @@ import itertools
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from operator import attrgetter
 from typing import Any
 
 from .errors import ParameterError
@@ -240,8 +239,6 @@ class Link:
 # -- the simulator --------------------------------------------------------------------------------
 
 _DELIVER, _TIMER, _APP, _CALLBACK, _DROP, _INJECT = range(6)
-_SNAPSHOT_KEY = attrgetter(*(f.name for f in fields(Snapshot) if f.name != "time"))
-
 AppCallback = Callable[["Network", float, AppEvent], Any]
 
 
@@ -525,11 +522,10 @@ class Network:
             if deadline is not None:
                 self._push(max(deadline, now), _TIMER, node, deadline)
         if self.snapshots:
-            snapshot = endpoint.snapshot(now)
-            key = _SNAPSHOT_KEY(snapshot)
-            if self._last_snapshot.get(node) != key:
-                self._last_snapshot[node] = key
-                records.append(snapshot)
+            values = endpoint.snapshot_values()
+            if self._last_snapshot.get(node) != values:
+                self._last_snapshot[node] = values
+                records.append(Snapshot(now, node, *values))
 
     def _record_app(self, now: float, node: str, action: str, detail: str = "",
                     data: bytes = b"") -> None:

@@ -25,7 +25,6 @@ from tcpedu.trace import (
     SegmentDelivered,
     SegmentDropped,
     SegmentSent,
-    Snapshot,
     StateChanged,
     TimerEvent,
 )
@@ -130,9 +129,9 @@ class FakeEndpoint:
     def next_event(self) -> object | None:
         return self.events.pop(0) if self.events else None
 
-    def snapshot(self, now: float) -> Snapshot:
-        return Snapshot(now, self.name, self.state, 1000, None, 1000, self.seq, 65535, None,
-                        65535, 1460, 65535, None, 1.0)
+    def snapshot_values(self) -> tuple:
+        return (self.state, 1000, None, 1000, self.seq, 65535, None, 65535, 1460, 65535, None,
+                1.0, (), 0)
 
 
 def fake_net(**options: object) -> tuple[Network, FakeEndpoint, FakeEndpoint]:
