@@ -321,3 +321,12 @@ def test_every_shipped_capture_draws_and_narrates(capture: Path) -> None:
         texts = narrate(tl)
         assert len(texts) == len(tl) and all(texts)
         plot_seq_time(tl)
+
+
+def test_state_diagram_refuses_a_trace_in_place_of_states() -> None:
+    from tcpedu import run_scenario
+    from tcpedu.errors import ParameterError
+    from tcpedu.plot import plot_state_diagram
+
+    with pytest.raises(ParameterError, match="give a State or a mapping"):
+        plot_state_diagram(run_scenario("handshake"))

@@ -141,6 +141,10 @@ def plot_state_diagram(states: Mapping[str, State] | State | None = None,
     th = theme(look)
     if isinstance(states, State):
         states = {"you": states}
+    elif states is not None and not (isinstance(states, Mapping)
+                                     and all(isinstance(v, State) for v in states.values())):
+        raise ParameterError(f"states={type(states).__name__}: give a State or a mapping of node "
+                             "names to States, e.g. {'client': State.ESTABLISHED}")
     if isinstance(edge, tuple):
         found = find_transition(*edge)
         if found is None:
