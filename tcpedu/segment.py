@@ -290,7 +290,10 @@ def _coerce_flags(value: Flags | str | int) -> Flags:
 
 def tcp_checksum(segment: bytes, src_ip: str, dst_ip: str) -> int:
     """The Internet checksum of a TCP segment with its IPv4 or IPv6 pseudo-header."""
-    src, dst = ipaddress.ip_address(src_ip), ipaddress.ip_address(dst_ip)
+    try:
+        src, dst = ipaddress.ip_address(src_ip), ipaddress.ip_address(dst_ip)
+    except ValueError as exc:
+        raise SegmentError(f"{exc}; give addresses like '10.0.0.1' or '::1'") from None
     if src.version != dst.version:
         raise SegmentError(f"{src_ip} and {dst_ip} are not the same IP version")
     if src.version == 4:

@@ -100,3 +100,8 @@ def test_too_many_options_do_not_fit():
     opts = Options(mss=1, wscale=2, sack=((1, 2), (3, 4), (5, 6), (7, 8)))
     with pytest.raises(SegmentError, match="at most 40"):
         opts.to_bytes()
+
+
+def test_a_malformed_ip_address_is_a_segment_error() -> None:
+    with pytest.raises(SegmentError, match="does not appear to be an IPv4 or IPv6 address"):
+        Segment(1, 2).to_bytes("10.0.0.1", "not-an-ip")
