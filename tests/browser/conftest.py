@@ -61,6 +61,9 @@ def notebook_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lab-root")
     for nb in (HERE / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
+    # The course itself, with its data, as a learner opens it.
+    shutil.copytree(REPO / "notebooks", root / "course",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return root
 
 
