@@ -297,3 +297,16 @@ def test_multiple_choice_quiz() -> None:
     assert "HTTP" in q.check("client").message
     with pytest.raises(ParameterError):
         Quiz("?", "maybe", choices=["yes", "no"], kind=str)
+
+
+def test_scenario_lab_takes_an_isn_given_as_a_number() -> None:
+    lab = ScenarioLab("handshake", client_isn=0, server_isn=5000)
+    syn, syn_ack = (r.segment for r in lab.trace.segments()[:2])
+    assert (syn.seq, syn_ack.seq) == (0, 5000)
+
+
+def test_scenario_lab_names_an_unknown_or_mistyped_parameter() -> None:
+    with pytest.raises(ParameterError, match="has no parameter 'bogus'"):
+        ScenarioLab("handshake", bogus=1)
+    with pytest.raises(ParameterError, match="lose='second'"):
+        ScenarioLab("loss_rto", lose="second")

@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
+from traitlets import TraitError
 
 from ..errors import ParameterError, TcpeduError
 from ..plot.frames import to_png
@@ -88,12 +89,20 @@ class ScenarioLab:
 
     def _build_controls(self, values: dict[str, Any] | None = None) -> None:
         sc = self._scenarios.get(self.chooser.value)
+        unknown = sorted(set(values or ()) - {p.name for p in sc.params})
+        if unknown:
+            raise ParameterError(f"scenario {sc.name!r} has no parameter {unknown[0]!r} (it takes "
+                                 f"{', '.join(p.name for p in sc.params)})")
         self.description.value = f"<i>{html.escape(sc.description)}</i>"
         self.controls = {}
         for p in sc.params:
             control = control_for(p)
             if values and p.name in values:
-                control.value = values[p.name]
+                value = values[p.name]
+                try:
+                    control.value = str(value) if isinstance(control, W.Text) else value
+                except TraitError:
+                    raise ParameterError(f"{p.name}={value!r}: expected {p.kind.__name__}") from None
             control.observe(lambda _c: self.rerun(), names="value")
             self.controls[p.name] = control
         self.controls_box.children = tuple(self.controls.values())
