@@ -630,10 +630,10 @@ def run(names: list[str] | None = None, pcap: str | os.PathLike[str] | None = No
                 _drain(tun, result)
     finally:
         if pcap is not None:
-            from .live import write_frames
+            from .pcapio import write_frames
 
-            write_frames(os.fspath(pcap), 101,
-                         [(x.time, x.packet) for r in results for x in r.segments])
+            write_frames(os.fspath(pcap), [(x.time, x.packet) for r in results for x in r.segments],
+                         linktype=101, nanoseconds=True)
     return results
 
 

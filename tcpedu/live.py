@@ -421,20 +421,10 @@ class _Wire:
         return moved or bool(self.in_flight)
 
 
-def write_frames(path: str, linktype: int, frames: list[Frame]) -> None:
-    """Real ``(time, frame bytes)`` as a pcap (ns timestamps); link type 1 Ethernet, 101 raw IP."""
-    with open(path, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, linktype))
-        for stamp, data in frames:
-            ticks = round(stamp * 1e9)
-            out.write(struct.pack("<IIII", ticks // 1_000_000_000, ticks % 1_000_000_000,
-                                  len(data), len(data)))
-            out.write(data)
-
-
 def _worker(spec_json: str, path: str) -> int:
     """Child-process entry: make the namespace, stage the conversation, write the pcap."""
     from .netns import enter_private_namespace
+    from .pcapio import write_frames
 
     # root: a plain network namespace; otherwise (or root without CAP_SYS_ADMIN, as in many
     # containers) a user + network namespace, like ``unshare -rn``.
@@ -454,7 +444,7 @@ def _worker(spec_json: str, path: str) -> int:
         frames, errors = run(spec)
         if errors:
             raise CaptureError("; ".join(errors))
-        write_frames(path, _LINKTYPE[spec["via"]], frames)
+        write_frames(path, frames, linktype=_LINKTYPE[spec["via"]], nanoseconds=True)
     except (TcpeduError, OSError) as exc:
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         return 1

@@ -91,15 +91,22 @@ def write_pcap(target: PathOrFile, packets: Iterable[tuple[float, str, str, Segm
     ``target`` is a path or a binary file opened for writing. Times are seconds (floats); with
     ``nanoseconds=True`` the file keeps nanosecond timestamps.
     """
+    frames = ((time, frame_bytes(src_ip, dst_ip, segment, ip_id=n))
+              for n, (time, src_ip, dst_ip, segment) in enumerate(packets))
+    return write_frames(target, frames, nanoseconds=nanoseconds)
+
+
+def write_frames(target: PathOrFile, frames: Iterable[tuple[float, bytes]], *,
+                 linktype: int = LINKTYPE_ETHERNET, nanoseconds: bool = False) -> int:
+    """Write ``(time, frame bytes)`` pairs as they are, as a pcap of ``linktype``; returns the count."""
     magic, scale = (_PCAP_MAGIC_NS, 1_000_000_000) if nanoseconds else (_PCAP_MAGIC_US, 1_000_000)
     own = not hasattr(target, "write")
     out: Any = open(target, "wb") if own else target  # noqa: SIM115
     count = 0
     try:
-        out.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, LINKTYPE_ETHERNET))
+        out.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, linktype))
         chunk = bytearray()
-        for time, src_ip, dst_ip, segment in packets:
-            frame = frame_bytes(src_ip, dst_ip, segment, ip_id=count)
+        for time, frame in frames:
             ticks = round(float(time) * scale)
             if ticks < 0:
                 raise CaptureError(f"packet {count + 1}: negative time {time}")
