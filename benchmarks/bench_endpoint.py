@@ -11,7 +11,7 @@ import heapq
 import random
 import time
 
-from tcpedu.endpoint import Config, Endpoint
+from tcpedu.model.endpoint import Config, Endpoint
 
 SIZE = 10_000_000
 LOSS = 0.01

@@ -15,7 +15,7 @@ STUDENTS = [f"s{n:07d}" for n in range(20)]
 
 
 def _variants() -> None:
-    from tcpedu.exercises import LABS, start
+    from tcpedu.teach.exercises import LABS, start
 
     for lab_id in LABS:
         times = []
@@ -32,7 +32,7 @@ def _grading() -> None:
     import nbformat
     from nbclient import NotebookClient
 
-    from tcpedu.grade import grade_directory
+    from tcpedu.teach.grade import grade_directory
 
     source = json.loads((ROOT / "course/labs/01-handshake/instructor/solution.ipynb").read_text())
     for cell in source["cells"]:

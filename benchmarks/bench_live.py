@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from tcpedu import interop, live
+from tcpedu.capture.pcapio import read_tcp
 from tcpedu.errors import PermissionNeeded
-from tcpedu.pcapio import read_tcp
 
 RUNS = 3
 DOWN = 300_000  # bytes Linux sends in interop's "data" scenario

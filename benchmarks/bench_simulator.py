@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from tcpedu.network import Network
-from tcpedu.scenarios import run
-from tcpedu.segment import Segment
+from tcpedu.model.segment import Segment
+from tcpedu.sim.network import Network
+from tcpedu.sim.scenarios import run
 from tcpedu.trace import SegmentDelivered, SegmentDropped, SegmentSent, Snapshot
 
 TARGET = 100_000

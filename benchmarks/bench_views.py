@@ -38,7 +38,7 @@ def _report(name: str, median: float, reference: float | None = None) -> None:
 
 
 def _plain_redraw(trace, rows: int) -> Callable[[int], object]:
-    from tcpedu.plot import plot_ladder
+    from tcpedu.views.plot import plot_ladder
 
     def draw(step: int) -> bytes:
         fig = plot_ladder(trace, step=step, start=max(0, step - rows + 1), rows=rows)
@@ -53,7 +53,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"   (load average {load:.1f} on {os.cpu_count()} cores: figures scale with it)")
     from tcpedu import scenarios
-    from tcpedu.widgets import ScenarioLab, TracePlayer
+    from tcpedu.views.widgets import ScenarioLab, TracePlayer
 
     for name, trace in (
             ("20-segment frame", scenarios.run("transfer")),

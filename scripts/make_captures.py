@@ -3,8 +3,8 @@ system that allows user namespaces for the loopback/wire captures; the interop o
 
     .venv/bin/python scripts/make_captures.py [--out notebooks/data] [NAME ...]
 
-Every capture is real Linux TCP: Python sockets staged by :mod:`tcpedu.live` in private network
-namespaces, or the tcpedu endpoint talking to Linux (:mod:`tcpedu.interop`). Addresses are the
+Every capture is real Linux TCP: Python sockets staged by :mod:`tcpedu.capture.live` in private network
+namespaces, or the tcpedu endpoint talking to Linux (:mod:`tcpedu.capture.interop`). Addresses are the
 documentation ranges (127.0.0.x on loopback, 192.0.2.x on the TUN wire). Sequence numbers and
 times differ on every run; what each capture shows does not (tests/test_shipped_captures.py).
 """
@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from tcpedu import interop, live  # noqa: E402
 
-#: name -> keyword arguments of tcpedu.live.capture_file (one-way wire delay 10 ms: readable ladders)
+#: name -> keyword arguments of tcpedu.capture.live.capture_file (one-way wire delay 10 ms: readable ladders)
 RECIPES: dict[str, dict] = {
     "transfer": {"conversation": "transfer", "via": "wire", "size": 8000},
     "loss": {"conversation": "transfer", "via": "wire", "size": 20000, "drop": [3, 8]},
@@ -28,7 +28,7 @@ RECIPES: dict[str, dict] = {
     "half-close": {"conversation": "half-close", "via": "wire", "size": 3000},
     "loopback": {"conversation": "transfer", "via": "loopback", "size": 20000},
 }
-#: the model against Linux: scenarios of tcpedu.interop kept in interop.pcap
+#: the model against Linux: scenarios of tcpedu.capture.interop kept in interop.pcap
 INTEROP_SCENARIOS = ["handshake", "passive-open", "tcpedu-closes-first", "linux-closes-first",
                      "simultaneous-close", "simultaneous-open", "keepalive", "tcpedu-resets",
                      "linux-resets", "refused"]

@@ -20,58 +20,70 @@ _EXPORTS: dict[str, str] = {
     "SegmentError": "errors",
     "CaptureError": "errors",
     "PermissionNeeded": "errors",
-    "Segment": "segment",
-    "Flags": "segment",
-    "Options": "segment",
-    "State": "states",
-    "Trigger": "states",
-    "TRANSITIONS": "states",
-    "Endpoint": "endpoint",
-    "Config": "endpoint",
+    "Segment": "model.segment",
+    "Flags": "model.segment",
+    "Options": "model.segment",
+    "State": "model.states",
+    "Trigger": "model.states",
+    "TRANSITIONS": "model.states",
+    "Endpoint": "model.endpoint",
+    "Config": "model.endpoint",
     "Trace": "trace",
     "Host": "trace",
-    "analyze": "analysis",
-    "analyze_capture": "analysis",
-    "summarize": "analysis",
-    "segment_records": "analysis",
-    "CaptureReader": "pcapio",
-    "write_pcap": "pcapio",
-    "Network": "network",
-    "Link": "network",
-    "Drop": "network",
-    "DropNth": "network",
-    "DropWhere": "network",
-    "HoldBack": "network",
-    "Duplicate": "network",
-    "run_scenario": "scenarios",
-    "SCENARIOS": "scenarios",
-    "Timeline": "timeline",
-    "plot_ladder": "plot",
-    "plot_state_diagram": "plot",
-    "plot_seq_time": "plot",
-    "plot_receive_buffer": "plot",
-    "plot_cwnd": "plot",
-    "TracePlayer": "widgets",
-    "ScenarioLab": "widgets",
-    "SegmentBuilder": "widgets",
-    "Quiz": "widgets",
-    "ack_quiz": "widgets",
-    "lecture": "widgets",
-    "export_gif": "widgets",
-    "export_html": "widgets",
+    "analyze": "reading.analysis",
+    "analyze_capture": "reading.analysis",
+    "summarize": "reading.analysis",
+    "segment_records": "reading.analysis",
+    "CaptureReader": "capture.pcapio",
+    "write_pcap": "capture.pcapio",
+    "Network": "sim.network",
+    "Link": "sim.network",
+    "Drop": "sim.network",
+    "DropNth": "sim.network",
+    "DropWhere": "sim.network",
+    "HoldBack": "sim.network",
+    "Duplicate": "sim.network",
+    "run_scenario": "sim.scenarios",
+    "SCENARIOS": "sim.scenarios",
+    "Timeline": "reading.timeline",
+    "plot_ladder": "views.plot",
+    "plot_state_diagram": "views.plot",
+    "plot_seq_time": "views.plot",
+    "plot_receive_buffer": "views.plot",
+    "plot_cwnd": "views.plot",
+    "TracePlayer": "views.widgets",
+    "ScenarioLab": "views.widgets",
+    "SegmentBuilder": "views.widgets",
+    "Quiz": "views.widgets",
+    "ack_quiz": "views.widgets",
+    "lecture": "views.widgets",
+    "export_gif": "views.widgets",
+    "export_html": "views.widgets",
+}
+
+# modules notebooks use by name (``from tcpedu import scenarios``) -> where they live.
+_MODULES: dict[str, str] = {
+    "scenarios": "sim.scenarios",
+    "live": "capture.live",
+    "interop": "capture.interop",
+    "exercises": "teach.exercises",
+    "plot": "views.plot",
+    "widgets": "views.widgets",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name in _MODULES:
+        value = importlib.import_module(f".{_MODULES[name]}", __name__)
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    else:
         raise AttributeError(f"module 'tcpedu' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | set(_MODULES))

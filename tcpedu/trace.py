@@ -3,7 +3,7 @@
 A :class:`Trace` holds the hosts of a conversation and a time-ordered list of records: segments
 sent (by an endpoint, an attacker, or seen in a capture), dropped or delivered by the network, state
 changes, timers, application calls and snapshots of each endpoint's variables. Simulations
-(:mod:`tcpedu.network`) and real captures (:mod:`tcpedu.analysis`) both produce one.
+(:mod:`tcpedu.sim.network`) and real captures (:mod:`tcpedu.reading.analysis`) both produce one.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .segment import Segment
-from .states import State
+from .model.segment import Segment
+from .model.states import State
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,16 +216,16 @@ class Trace:
         """Time from the first record to the last."""
         return self.records[-1].time - self.records[0].time if self.records else 0.0
 
-    # -- exports (see tcpedu.trace_export) -------------------------------------------------------
+    # -- exports (see tcpedu.reading.trace_export) -------------------------------------------------------
     def to_pcap(self, path: Any) -> int:
         """Write every segment put on the wire as an Ethernet pcap; returns the packet count."""
-        from .trace_export import trace_to_pcap
+        from .reading.trace_export import trace_to_pcap
 
         return trace_to_pcap(self, path)
 
     def to_jsonl(self) -> str:
         """JSON Lines, one object per segment, in the schema of ``tcpedu analyze --json``."""
-        from .trace_export import trace_to_jsonl
+        from .reading.trace_export import trace_to_jsonl
 
         return trace_to_jsonl(self)
 

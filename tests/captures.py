@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from tcpedu.segment import Flags, Options, Segment
+from tcpedu.model.segment import Flags, Options, Segment
 
 Packet = tuple[float, str, str, Segment]
 MSS = 1000
@@ -438,7 +438,7 @@ def write_pcapng(path: Path, packets: list[Packet], *, nanoseconds_on_second: bo
                  unknown_blocks: bool = True) -> Path:
     """A pcapng by hand: SHB, two interfaces (µs Ethernet, ns raw IP), packets alternating
     between them as EPBs, one obsolete PB, one SPB, and unknown/custom blocks in between."""
-    from tcpedu.pcapio import frame_bytes
+    from tcpedu.capture.pcapio import frame_bytes
 
     out = bytearray()
     out += _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))

@@ -12,10 +12,10 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tcpedu.endpoint import Config, Endpoint
-from tcpedu.events import DataReceived, Event, StateChange
-from tcpedu.segment import Segment
-from tcpedu.states import State
+from tcpedu.model.endpoint import Config, Endpoint
+from tcpedu.model.events import DataReceived, Event, StateChange
+from tcpedu.model.segment import Segment
+from tcpedu.model.states import State
 
 Predicate = Callable[[Segment], bool]
 

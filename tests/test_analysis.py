@@ -15,7 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tcpedu.analysis import (
+from tcpedu.capture.pcapio import write_pcap
+from tcpedu.errors import ParameterError
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import State, is_edge
+from tcpedu.reading.analysis import (
     FAST_RETRANSMISSION,
     analyze,
     analyze_all,
@@ -26,10 +30,6 @@ from tcpedu.analysis import (
     tag_names,
     trace_records,
 )
-from tcpedu.errors import ParameterError
-from tcpedu.pcapio import write_pcap
-from tcpedu.segment import Flags, Segment
-from tcpedu.states import State, is_edge
 from tcpedu.trace import SegmentSent, StateChanged, Trace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -349,7 +349,7 @@ def test_max_segments_keeps_the_start_of_a_long_stream(tmp_path):
 
 
 def test_snaplen_cut_payload_is_padded_and_said(tmp_path):
-    from tcpedu.analysis import _segment_of
+    from tcpedu.reading.analysis import _segment_of
 
     seg = Segment(1, 2, 10, 0, Flags.ACK, payload=b"abc")
     tcp = seg.to_bytes("10.0.0.1", "10.0.0.2")[:21]
@@ -388,7 +388,7 @@ def test_trace_tags_equal_json_tags(tmp_path):
 
 def _scenario_names() -> list[str]:
     try:
-        from tcpedu.scenarios import SCENARIOS
+        from tcpedu.sim.scenarios import SCENARIOS
     except ImportError:          # the simulator is another engineer's module
         return []
     return sorted(SCENARIOS)
@@ -398,8 +398,8 @@ def _scenario_names() -> list[str]:
 def test_simulated_trace_and_its_pcap_give_the_same_json(name, tmp_path):
     """``tcpedu simulate --json`` (trace_records) and ``tcpedu analyze --json`` of the trace's
     pcap print the same lines."""
-    from tcpedu.scenarios import run
-    from tcpedu.trace_export import trace_to_pcap
+    from tcpedu.reading.trace_export import trace_to_pcap
+    from tcpedu.sim.scenarios import run
 
     trace = run(name)
     path = tmp_path / f"{name}.pcap"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tcpedu.capture.pcapio import write_pcap
 from tcpedu.cli import main
-from tcpedu.pcapio import write_pcap
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import captures  # noqa: E402

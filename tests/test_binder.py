@@ -87,7 +87,7 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     run(str(bin_dir / "python"), "-m", "pip", "install", "-q", "-r", "binder/requirements.txt")
     run("bash", "binder/postBuild")
     where = run(str(bin_dir / "python"), "-c",
-                "import tcpedu.course as c; print(c.notebooks_dir())", cwd=tmp_path).stdout
+                "import tcpedu.teach.course as c; print(c.notebooks_dir())", cwd=tmp_path).stdout
     assert "site-packages" in where and "course_data" in where  # the installed copy, not the clone
     run(str(bin_dir / "python"), "-m", "pip", "install", "-q", *harness_pins())
     notebooks = sorted(str(p) for p in (clone / "notebooks").glob("[0-9][0-9]-*.ipynb"))

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tcpedu.analysis import json_lines, summarize
+from tcpedu.capture.pcapio import write_pcap
 from tcpedu.cli import main
 from tcpedu.errors import CaptureError
-from tcpedu.pcapio import write_pcap
+from tcpedu.reading.analysis import json_lines, summarize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import captures  # noqa: E402

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tcpedu.analysis import json_lines
 from tcpedu.cli import main
-from tcpedu.scenarios import SCENARIOS
+from tcpedu.reading.analysis import json_lines
+from tcpedu.sim.scenarios import SCENARIOS
 
 
 def test_list_names_every_scenario_and_its_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from pair import ConnectionPair
 
-from tcpedu.congestion import (
+from tcpedu.errors import ParameterError
+from tcpedu.model.congestion import (
     UNLIMITED,
     NoCongestionControl,
     Reno,
     initial_window,
     make_controller,
 )
-from tcpedu.endpoint import Config
-from tcpedu.errors import ParameterError
+from tcpedu.model.endpoint import Config
 
 
 @pytest.mark.parametrize("mss, segments", [(536, 4), (1095, 4), (1460, 3), (2190, 3), (4000, 2)])

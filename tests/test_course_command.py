@@ -12,7 +12,7 @@ from _course_support import ROOT, build_wheel
 
 from tcpedu import ParameterError
 from tcpedu.cli import main
-from tcpedu.course import (
+from tcpedu.teach.course import (
     check_prediction,
     copy_course,
     notebook_paths,
@@ -81,7 +81,7 @@ def test_the_wheel_ships_the_notebooks_and_copies_them_without_a_checkout(tmp_pa
         assert f"tcpedu/course_data/{name}" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = ("import sys; from tcpedu.course import copy_course, notebooks_dir; "
+    code = ("import sys; from tcpedu.teach.course import copy_course, notebooks_dir; "
             "print(notebooks_dir()); print(len(copy_course(sys.argv[1])))")
     run = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); "
                           + code, str(tmp_path / "out")], capture_output=True, text=True,

@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config, Endpoint
 from tcpedu.errors import LocalProtocolError, ParameterError
-from tcpedu.events import (
+from tcpedu.model.endpoint import Config, Endpoint
+from tcpedu.model.events import (
     Connected,
     DataReceived,
     StateChange,
@@ -17,8 +17,8 @@ from tcpedu.events import (
     TimerCancelled,
     TimerFired,
 )
-from tcpedu.segment import Segment
-from tcpedu.states import TRANSITIONS, State, Trigger
+from tcpedu.model.segment import Segment
+from tcpedu.model.states import TRANSITIONS, State, Trigger
 
 
 def _established() -> ConnectionPair:

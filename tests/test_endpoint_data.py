@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config, Endpoint
-from tcpedu.events import DataReceived, Retransmitted, SegmentIgnored
-from tcpedu.segment import Flags, Segment
-from tcpedu.states import State
+from tcpedu.model.endpoint import Config, Endpoint
+from tcpedu.model.events import DataReceived, Retransmitted, SegmentIgnored
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import State
 
 
 def _established(client: Config | None = None, server: Config | None = None,
@@ -218,7 +218,7 @@ def test_window_scaling_shifts_the_advertised_window():
 
 
 def test_slow_reader_sees_eof_only_after_the_last_byte():
-    from tcpedu.events import PeerClosed
+    from tcpedu.model.events import PeerClosed
 
     pair = _established(Config(isn=1000, mss=100),
                         Config(isn=5000, rcv_buffer=400, app_read_rate=2000.0))

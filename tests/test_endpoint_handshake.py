@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config, Endpoint
 from tcpedu.errors import ParameterError
-from tcpedu.events import Connected, ConnectionClosed, ConnectionReset, Retransmitted
-from tcpedu.isn import rfc6528_isn
-from tcpedu.segment import Flags, Options, Segment
-from tcpedu.states import State
+from tcpedu.model.endpoint import Config, Endpoint
+from tcpedu.model.events import Connected, ConnectionClosed, ConnectionReset, Retransmitted
+from tcpedu.model.isn import rfc6528_isn
+from tcpedu.model.segment import Flags, Options, Segment
+from tcpedu.model.states import State
 
 
 def test_three_way_handshake_numbers_follow_the_rfc():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config
-from tcpedu.events import ConnectionClosed, Retransmitted, StateChange
-from tcpedu.rto import RttEstimator
-from tcpedu.states import State
+from tcpedu.model.endpoint import Config
+from tcpedu.model.events import ConnectionClosed, Retransmitted, StateChange
+from tcpedu.model.rto import RttEstimator
+from tcpedu.model.states import State
 
 
 def _pair(**client) -> ConnectionPair:

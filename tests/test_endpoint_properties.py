@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config
-from tcpedu.events import StateChange
-from tcpedu.states import TRANSITIONS, State, Trigger
+from tcpedu.model.endpoint import Config
+from tcpedu.model.events import StateChange
+from tcpedu.model.states import TRANSITIONS, State, Trigger
 
 # One fault per emitted segment, in order: deliver, drop, hold back (reorder), duplicate.
 FAULTS = st.sampled_from([(0.0,), (), (0.03,), (0.0, 0.002)])
@@ -117,7 +117,7 @@ RANDOM_SEGMENTS = st.lists(st.tuples(
 @settings(max_examples=80, deadline=None)
 @given(junk=RANDOM_SEGMENTS, close_at=st.integers(0, 12), near=st.booleans())
 def test_arbitrary_segments_never_crash_the_endpoint(junk, close_at, near):
-    from tcpedu.segment import Flags, Segment
+    from tcpedu.model.segment import Flags, Segment
 
     pair = ConnectionPair(Config(isn=2**32 - 10, rto_min=0.2, rto_initial=0.3, msl=1.0),
                           Config(isn=77, rto_min=0.2, rto_initial=0.3, msl=1.0), delay=0.01)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config
-from tcpedu.events import ChallengeAckSent, ConnectionReset, SegmentIgnored
-from tcpedu.segment import Flags, Segment
-from tcpedu.states import State
+from tcpedu.model.endpoint import Config
+from tcpedu.model.events import ChallengeAckSent, ConnectionReset, SegmentIgnored
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import State
 
 
 def _established(**client) -> ConnectionPair:

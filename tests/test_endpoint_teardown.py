@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pair import ConnectionPair
 
-from tcpedu.endpoint import Config, Endpoint
-from tcpedu.events import ConnectionClosed, ConnectionReset, PeerClosed, TimerArmed
-from tcpedu.segment import Flags
-from tcpedu.states import State
+from tcpedu.model.endpoint import Config, Endpoint
+from tcpedu.model.events import ConnectionClosed, ConnectionReset, PeerClosed, TimerArmed
+from tcpedu.model.segment import Flags
+from tcpedu.model.states import State
 
 S = State
 
@@ -134,7 +134,7 @@ def test_rst_in_time_wait_closes():
     pair.run_until(lambda: pair.server.state is S.CLOSE_WAIT)
     pair.close("server")
     pair.run_until(lambda: pair.client.state is S.TIME_WAIT)
-    from tcpedu.segment import Segment
+    from tcpedu.model.segment import Segment
     pair.inject("client", Segment(80, 40000, seq=pair.client.rcv_nxt, flags=Flags.RST))
     assert pair.client.state is S.CLOSED
 
@@ -157,7 +157,7 @@ def test_closed_endpoint_answers_late_fin_with_rst():
     pair.close("server")
     pair.run()
     assert pair.client.state is S.CLOSED
-    from tcpedu.segment import Segment
+    from tcpedu.model.segment import Segment
     pair.client.receive(pair.now, Segment(80, 40000, seq=7, ack=9, flags="FA"))
     (rst,) = pair.client.segments_to_send()
     assert rst.flags == Flags.RST and rst.seq == 9

@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tcpedu.errors import ParameterError
-from tcpedu.exercises import (
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import State
+from tcpedu.teach.exercises import (
     LABS,
     Expected,
     Lab,
@@ -28,8 +30,8 @@ from tcpedu.exercises import (
     variant_for,
     variant_seed,
 )
-from tcpedu.exercises.core import judge
-from tcpedu.exercises.forms import (
+from tcpedu.teach.exercises.core import judge
+from tcpedu.teach.exercises.forms import (
     Choice,
     Count,
     Seconds,
@@ -38,8 +40,6 @@ from tcpedu.exercises.forms import (
     StatePath,
     Unreadable,
 )
-from tcpedu.segment import Flags, Segment
-from tcpedu.states import State
 from tcpedu.trace import Host, SegmentSent, Trace
 
 # -- a lab on a hand-made trace -----------------------------------------------------------------
@@ -75,7 +75,7 @@ SPEC = LabSpec("99-test", "hand-made", _build, (
 
 
 def make_lab(student="alice", graded=False):
-    from tcpedu.exercises.variants import variant_for as vf
+    from tcpedu.teach.exercises.variants import variant_for as vf
 
     return Lab(SPEC, vf("99-test", student), graded=graded)
 
@@ -256,7 +256,7 @@ def test_variants_differ_between_students_and_ignore_case_and_spacing():
 
 
 def test_variant_seed_is_stable_across_processes_with_different_hash_salts():
-    code = "from tcpedu.exercises import variant_seed; print(variant_seed('01-handshake', 'Kim'))"
+    code = "from tcpedu.teach.exercises import variant_seed; print(variant_seed('01-handshake', 'Kim'))"
     seeds = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={"PYTHONHASHSEED": salt}).stdout.strip() for salt in ("1", "2")}
     assert seeds == {str(variant_seed("01-handshake", "kim"))}

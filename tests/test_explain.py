@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import struct
 
-from tcpedu.explain import Explanation
-from tcpedu.segment import Options, Segment
+from tcpedu.model.explain import Explanation
+from tcpedu.model.segment import Options, Segment
 
 
 def _syn() -> Segment:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tcpedu import cli
-from tcpedu.exercises import answer_key
+from tcpedu.teach.exercises import answer_key
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB1 = ROOT / "course" / "labs" / "01-handshake"
@@ -202,8 +202,8 @@ def test_bad_input_is_one_line_error_exit_2(argv, says, capsys):
 
 
 def test_csv_writer_lists_every_question_column():
-    from tcpedu.exercises import start
-    from tcpedu.grade import GradedSubmission, write_csv
+    from tcpedu.teach.exercises import start
+    from tcpedu.teach.grade import GradedSubmission, write_csv
 
     feedback = start("02-loss", "x").evaluate({})
     out = io.StringIO()
@@ -215,7 +215,7 @@ def test_csv_writer_lists_every_question_column():
 
 
 def test_worker_that_overruns_everything_is_killed(monkeypatch, tmp_path):
-    from tcpedu import grade
+    from tcpedu.teach import grade
 
     monkeypatch.setattr(grade, "STARTUP_ALLOWANCE", 0.0)
     nb = tmp_path / "slow.ipynb"
@@ -228,10 +228,10 @@ def test_snapshot_turns_answers_into_plain_values(capsys):
     """The cell the grader runs in a submission's kernel, run here on a crafted namespace."""
     import numpy as np
 
-    from tcpedu.exercises import ____, start
-    from tcpedu.exercises.core import BOUND_LAB
-    from tcpedu.grade import _SNAPSHOT, MARKER, _parse_snapshot
-    from tcpedu.states import State
+    from tcpedu.model.states import State
+    from tcpedu.teach.exercises import ____, start
+    from tcpedu.teach.exercises.core import BOUND_LAB
+    from tcpedu.teach.grade import _SNAPSHOT, MARKER, _parse_snapshot
 
     ns: dict = {}
     start("01-handshake", " Kim ", namespace=ns)

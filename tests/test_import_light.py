@@ -24,7 +24,7 @@ def test_import_tcpedu_loads_no_heavy_package() -> None:
 
 def test_simulating_and_exporting_loads_no_heavy_package() -> None:
     code = ("import tcpedu, tempfile, os\n"
-            "from tcpedu.scenarios import run\n"
+            "from tcpedu.sim.scenarios import run\n"
             "t = run('teardown', order='lost-final-ack', msl=1.0)\n"
             "t.to_pcap(os.path.join(tempfile.mkdtemp(), 'x.pcap'))\n"
             "t.to_jsonl()\n"

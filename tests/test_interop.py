@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tcpedu import interop
+from tcpedu.capture.netns import NamespaceError
 from tcpedu.cli import main
 from tcpedu.errors import ParameterError, PermissionNeeded
-from tcpedu.netns import NamespaceError
 
 REPO = Path(__file__).resolve().parent.parent
 

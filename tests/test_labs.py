@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tcpedu.exercises import LABS, answer_key, lab_spec, start
-from tcpedu.exercises.forms import SeqNumber
+from tcpedu.teach.exercises import LABS, answer_key, lab_spec, start
+from tcpedu.teach.exercises.forms import SeqNumber
 
 ROOT = Path(__file__).resolve().parent.parent
 LABS_DIR = ROOT / "course" / "labs"
@@ -69,7 +69,7 @@ def _replay(lab_id: str, student: object) -> tuple[object, dict]:
     """Run a lab's explore and solution code for ``student``, as the testing notebook does."""
     namespace: dict = {}
     lab = start(lab_id, student, namespace=namespace)
-    from tcpedu.states import State
+    from tcpedu.model.states import State
 
     namespace.update(lab=lab, State=State)
     exec(NOTEBOOKS[lab_id].explore, namespace)
@@ -150,7 +150,7 @@ def test_feedback_messages_named_in_the_issue():
 
 def test_solutions_grade_full_marks_in_a_clean_kernel(tmp_path):
     """Every lab's solution, submitted under a student id, gets every point from the grader."""
-    from tcpedu.grade import grade_directory
+    from tcpedu.teach.grade import grade_directory
 
     for lab in BUILDER.LABS:
         nb = json.loads((LABS_DIR / lab.folder / "instructor" / "solution.ipynb").read_text())
@@ -184,6 +184,6 @@ def test_package_data_ships_the_lab_capture():
 
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"]["tcpedu"]
-    for path in (ROOT / "tcpedu" / "exercises" / "data").iterdir():
+    for path in (ROOT / "tcpedu" / "teach" / "exercises" / "data").iterdir():
         relative = path.relative_to(ROOT / "tcpedu")
         assert any(relative.match(p) for p in patterns), f"{relative} not in package-data"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tcpedu import live
+from tcpedu.capture.pcapio import read_tcp
 from tcpedu.errors import CaptureError, ParameterError, PermissionNeeded
-from tcpedu.pcapio import read_tcp
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = ("frame.number", "ip.src", "tcp.srcport", "tcp.flags.str", "tcp.seq", "tcp.ack", "tcp.len",
@@ -146,7 +146,7 @@ def test_unprivileged_user_captures_in_a_user_namespace(tmp_path):
     out = folder / "nobody.pcap"
     spec = json.dumps(live._spec("transfer", "loopback", 5000, ()))
     done = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-m", "tcpedu.live", "--worker", spec, str(out)],
+                           sys.executable, "-m", "tcpedu.capture.live", "--worker", spec, str(out)],
                           capture_output=True, text=True, timeout=120, cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     if done.returncode == live._PERMISSION_EXIT:

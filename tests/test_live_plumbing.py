@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tcpedu.capture.ipv4 import PROTO_TCP, unwrap, wrap
 
 from tcpedu.errors import PermissionNeeded, SegmentError
-from tcpedu.ipv4 import PROTO_TCP, unwrap, wrap
-from tcpedu.segment import Flags, Options, Segment
+from tcpedu.model.segment import Flags, Options, Segment
 
 ipv4s = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
 
@@ -60,7 +60,7 @@ def test_bad_addresses_are_a_clear_error():
         good = bytearray(wrap("192.0.2.1", "192.0.2.2", b"x" * 20))
         good[6:8] = b"\x20\x00"  # more fragments
         good[10:12] = b"\0\0"
-        from tcpedu.segment import internet_checksum
+        from tcpedu.model.segment import internet_checksum
         good[10:12] = struct.pack("!H", internet_checksum(bytes(good[:20])))
         unwrap(bytes(good))
 
@@ -68,7 +68,7 @@ def test_bad_addresses_are_a_clear_error():
 # -- namespaces and TUN (root) ---------------------------------------------------------------------
 @pytest.fixture
 def namespace():
-    from tcpedu.netns import NetworkNamespace
+    from tcpedu.capture.netns import NetworkNamespace
 
     try:
         ns = NetworkNamespace()
@@ -83,7 +83,7 @@ def _open_fds() -> set[str]:
 
 
 def test_namespace_is_isolated_and_tun_carries_real_kernel_packets():
-    from tcpedu.netns import NetworkNamespace, Tun
+    from tcpedu.capture.netns import NetworkNamespace, Tun
 
     fds, threads = _open_fds(), threading.active_count()
     try:
@@ -119,20 +119,20 @@ def test_namespace_is_isolated_and_tun_carries_real_kernel_packets():
     tun.close()
     namespace.close()
     assert _open_fds() == fds and threading.active_count() == threads
-    from tcpedu.netns import NamespaceError
+    from tcpedu.capture.netns import NamespaceError
     with pytest.raises(NamespaceError, match="closed"), namespace.inside():
         pass
 
 
 def test_interface_names_are_checked(namespace):
-    from tcpedu.netns import NamespaceError, Tun
+    from tcpedu.capture.netns import NamespaceError, Tun
 
     with namespace.inside(), pytest.raises(NamespaceError, match="1..15 characters"):
         Tun("a-name-much-too-long", "192.0.2.1")
 
 
 def test_namespaces_refuse_clearly_off_linux(monkeypatch):
-    from tcpedu import netns
+    from tcpedu.capture import netns
 
     monkeypatch.setattr(netns, "ON_LINUX", False)
     with pytest.raises(netns.NamespaceError, match="needs Linux"):

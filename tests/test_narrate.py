@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from tcpedu import scenarios
 from tcpedu.errors import ParameterError
-from tcpedu.narrate import Narrator, narrate
-from tcpedu.segment import Flags, Segment
-from tcpedu.states import State
-from tcpedu.timeline import Timeline
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import State
+from tcpedu.reading.timeline import Timeline
 from tcpedu.trace import Host, SegmentDelivered, SegmentSent, Trace
+from tcpedu.views.narrate import Narrator, narrate
 
 
 def step_saying(texts: list[str], fragment: str) -> str:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from tcpedu.errors import ParameterError
-from tcpedu.network import (
+from tcpedu.model.segment import Segment
+from tcpedu.model.states import State
+from tcpedu.sim.network import (
     Drop,
     DropNth,
     DropWhere,
@@ -18,8 +20,6 @@ from tcpedu.network import (
     Packet,
     segment_kinds,
 )
-from tcpedu.segment import Segment
-from tcpedu.states import State
 from tcpedu.trace import (
     AppEvent,
     SegmentDelivered,

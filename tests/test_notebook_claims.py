@@ -8,8 +8,8 @@ scenario the notebook runs; a failure names the notebook section to rewrite.
 from __future__ import annotations
 
 from tcpedu import State, scenarios
-from tcpedu.endpoint import Config
-from tcpedu.network import Drop, DropNth, Network
+from tcpedu.model.endpoint import Config
+from tcpedu.sim.network import Drop, DropNth, Network
 from tcpedu.trace import AppEvent
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tcpedu.scenarios import SCENARIOS, run
+from tcpedu.sim.scenarios import SCENARIOS, run
 from tcpedu.trace import Trace
 
 FIELDS = ("frame.number", "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "tcp.flags",
@@ -81,8 +81,8 @@ def test_injected_segment_carries_the_spoofed_client_address(tmp_path: Path) -> 
 
 
 def test_ipv6_hosts_write_ipv6_frames(tmp_path: Path) -> None:
-    from tcpedu.endpoint import Config
-    from tcpedu.network import Network
+    from tcpedu.model.endpoint import Config
+    from tcpedu.sim.network import Network
 
     net = Network.pair(Config(isn=1), Config(isn=2), client_ip="fd00::1", server_ip="fd00::2")
     net.at(0.0, "server", "listen")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tcpedu.capture.pcapio import CaptureReader, frame_bytes, ip_text, read_tcp, write_pcap
 from tcpedu.errors import CaptureError
-from tcpedu.pcapio import CaptureReader, frame_bytes, ip_text, read_tcp, write_pcap
-from tcpedu.segment import Flags, Options, Segment, internet_checksum, tcp_checksum
+from tcpedu.model.segment import Flags, Options, Segment, internet_checksum, tcp_checksum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from captures import clean_transfer, ipv6, write_link, write_pcapng  # noqa: E402

@@ -13,18 +13,18 @@ from PIL import Image
 
 from tcpedu import scenarios
 from tcpedu.errors import ParameterError
-from tcpedu.plot import (
+from tcpedu.model.states import FIGURE_5, TRANSITIONS, State
+from tcpedu.reading.timeline import Timeline
+from tcpedu.views.plot import (
     plot_cwnd,
     plot_ladder,
     plot_receive_buffer,
     plot_seq_time,
     plot_state_diagram,
 )
-from tcpedu.plot.frames import DiagramFrames, LadderFrames
-from tcpedu.plot.ladder import CAPTURE_SLANT
-from tcpedu.plot.palette import OKABE_ITO, SEGMENT_STYLES, segment_kind
-from tcpedu.states import FIGURE_5, TRANSITIONS, State
-from tcpedu.timeline import Timeline
+from tcpedu.views.plot.frames import DiagramFrames, LadderFrames
+from tcpedu.views.plot.ladder import CAPTURE_SLANT
+from tcpedu.views.plot.palette import OKABE_ITO, SEGMENT_STYLES, segment_kind
 
 
 def ladder_of(fig) -> list[str]:
@@ -309,8 +309,8 @@ CAPTURES = sorted((Path(__file__).resolve().parent.parent / "notebooks" / "data"
 
 @pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.name)
 def test_every_shipped_capture_draws_and_narrates(capture: Path) -> None:
-    from tcpedu.analysis import analyze_all
-    from tcpedu.narrate import narrate
+    from tcpedu.reading.analysis import analyze_all
+    from tcpedu.views.narrate import narrate
 
     for trace in analyze_all(capture):
         tl = Timeline(trace)
@@ -326,7 +326,7 @@ def test_every_shipped_capture_draws_and_narrates(capture: Path) -> None:
 def test_state_diagram_refuses_a_trace_in_place_of_states() -> None:
     from tcpedu import run_scenario
     from tcpedu.errors import ParameterError
-    from tcpedu.plot import plot_state_diagram
+    from tcpedu.views.plot import plot_state_diagram
 
     with pytest.raises(ParameterError, match="give a State or a mapping"):
         plot_state_diagram(run_scenario("handshake"))

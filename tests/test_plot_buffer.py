@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tcpedu.segment import Flags, Segment
-from tcpedu.timeline import Timeline
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.reading.timeline import Timeline
 from tcpedu.trace import Host, SegmentDelivered, SegmentDropped, SegmentSent, Trace
 
 ISN = 4_294_960_000  # close to 2**32: numbering must survive the wrap

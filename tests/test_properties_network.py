@@ -7,9 +7,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tcpedu.endpoint import Config
-from tcpedu.network import Network
-from tcpedu.states import TRANSITIONS, State, Trigger
+from tcpedu.model.endpoint import Config
+from tcpedu.model.states import TRANSITIONS, State, Trigger
+from tcpedu.sim.network import Network
 from tcpedu.trace import SegmentDelivered, SegmentDropped, SegmentSent, Trace
 
 chunks = st.lists(st.binary(min_size=0, max_size=2500), min_size=0, max_size=4)

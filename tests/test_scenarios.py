@@ -6,9 +6,9 @@ import pytest
 
 from tcpedu import scenarios
 from tcpedu.errors import ParameterError
-from tcpedu.scenarios import FORGED, REQUEST, SCENARIOS, payload, run
-from tcpedu.segment import Flags
-from tcpedu.states import TRANSITIONS, State, Trigger
+from tcpedu.model.segment import Flags
+from tcpedu.model.states import TRANSITIONS, State, Trigger
+from tcpedu.sim.scenarios import FORGED, REQUEST, SCENARIOS, payload, run
 from tcpedu.trace import AppEvent, SegmentDropped, SegmentSent, TimerEvent, Trace
 
 S = State

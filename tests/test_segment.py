@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tcpedu.errors import SegmentError
-from tcpedu.segment import Flags, Options, Segment, internet_checksum, tcp_checksum
+from tcpedu.model.segment import Flags, Options, Segment, internet_checksum, tcp_checksum
 
 OPTIONS = st.builds(
     Options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tcpedu.seq import (
+from tcpedu.model.seq import (
     relative,
     seq_add,
     seq_between,

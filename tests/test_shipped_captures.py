@@ -167,8 +167,8 @@ def test_unknown_shipped_capture_is_a_clear_error():
 
 
 def test_the_script_regenerates_captures_that_pass_the_same_checks(tmp_path):
+    from tcpedu.capture.netns import NetworkNamespace
     from tcpedu.errors import PermissionNeeded
-    from tcpedu.netns import NetworkNamespace
 
     try:
         NetworkNamespace().close()

@@ -7,7 +7,7 @@ from collections import deque
 import pytest
 
 from tcpedu.errors import LocalProtocolError
-from tcpedu.states import (
+from tcpedu.model.states import (
     CALL_ALLOWED,
     FIGURE_5,
     TRANSITIONS,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tcpedu.analysis import analyze
 from tcpedu.errors import ParameterError
-from tcpedu.scenarios import run
-from tcpedu.segment import Segment
-from tcpedu.states import State
+from tcpedu.model.segment import Segment
+from tcpedu.model.states import State
+from tcpedu.reading.analysis import analyze
+from tcpedu.reading.trace_export import wire_packets
+from tcpedu.sim.scenarios import run
 from tcpedu.trace import Host, SegmentSent, Trace
-from tcpedu.trace_export import wire_packets
 
 
 def test_pcap_round_trips_through_the_capture_analyser(tmp_path: Path) -> None:
@@ -68,8 +68,8 @@ def test_queries_on_a_simulated_trace() -> None:
 
 
 def test_in_flight_segments_when_the_run_stops_early() -> None:
-    from tcpedu.endpoint import Config
-    from tcpedu.network import Network
+    from tcpedu.model.endpoint import Config
+    from tcpedu.sim.network import Network
 
     net = Network.pair(Config(isn=0), Config(isn=0), delay=1.0)
     net.at(0.0, "server", "listen")

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tcpedu.analysis import WIRESHARK_FIELDS, json_lines
-from tcpedu.pcapio import write_pcap
+from tcpedu.capture.pcapio import write_pcap
+from tcpedu.reading.analysis import WIRESHARK_FIELDS, json_lines
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from captures import chaotic, synthetic_capture, write_all  # noqa: E402
@@ -152,7 +152,7 @@ def test_kernel_capture_agrees_with_tshark(name):
 
 def _scenario_names() -> list[str]:
     try:
-        from tcpedu.scenarios import SCENARIOS
+        from tcpedu.sim.scenarios import SCENARIOS
     except ImportError:          # the simulator is another engineer's module
         return []
     return sorted(SCENARIOS)
@@ -160,8 +160,8 @@ def _scenario_names() -> list[str]:
 
 @pytest.mark.parametrize("name", _scenario_names())
 def test_simulated_scenario_pcap_agrees_with_tshark(name, tmp_path):
-    from tcpedu.scenarios import run
-    from tcpedu.trace_export import trace_to_pcap
+    from tcpedu.reading.trace_export import trace_to_pcap
+    from tcpedu.sim.scenarios import run
 
     trace = run(name)
     path = tmp_path / f"{name}.pcap"

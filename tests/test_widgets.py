@@ -14,8 +14,8 @@ from PIL import Image
 
 from tcpedu import scenarios
 from tcpedu.errors import ParameterError
-from tcpedu.segment import Flags
-from tcpedu.widgets import (
+from tcpedu.model.segment import Flags
+from tcpedu.views.widgets import (
     Quiz,
     ScenarioLab,
     SegmentBuilder,
@@ -25,7 +25,7 @@ from tcpedu.widgets import (
     export_html,
     lecture,
 )
-from tcpedu.widgets.builder import TARGETS, send_to_endpoint
+from tcpedu.views.widgets.builder import TARGETS, send_to_endpoint
 
 LISTEN, ESTABLISHED, CLOSED_PORT = list(TARGETS)
 

@@ -3,8 +3,8 @@ narration and players are tested against records whose every number we chose."""
 
 from __future__ import annotations
 
-from tcpedu.segment import Flags, Segment
-from tcpedu.states import State
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import State
 from tcpedu.trace import (
     AppEvent,
     Host,

@@ -237,7 +237,7 @@ passive = {"client": "server", "server": "client"}[closer]   # the side that clo
               wrong=(("'TIME-WAIT'", "never came"), ("'CLOSE-WAIT'", "server's state"))),
         ),
         outro="The clean close, then the leaking server:",
-        testing_setup="from tcpedu.states import State",
+        testing_setup="from tcpedu.model.states import State",
         extra_cells=('lab.table("leak")',)),
     LabNotebook(
         "05-capture", "05-capture", "Lab 5 — A real capture: what went wrong?",
@@ -386,7 +386,7 @@ def _setup(lab: LabNotebook, version: str, graded: bool = False) -> dict:
                "solution": '""', "testing": '"testing-notebook"'}[version]
     extra = f"\n{lab.testing_setup}" if version == "testing" and lab.testing_setup else ""
     return _cell("code", f"""\
-from tcpedu.exercises import start, ____{extra}
+from tcpedu.teach.exercises import start, ____{extra}
 STUDENT = {student}
 lab = start("{lab.lab_id}", student=STUDENT, namespace=globals(){", graded=True" if graded else ""})
 lab.given()""")
@@ -415,7 +415,7 @@ def _question_cells(number: int, q: Q, prompt: str, version: str) -> list[dict]:
 def build(lab: LabNotebook, version: str, graded: bool = False) -> dict:
     """One version (student, solution, testing) of a lab as a notebook dict; ``graded`` turns
     ``qN.solution()`` off in the student version."""
-    from tcpedu.exercises import lab_spec
+    from tcpedu.teach.exercises import lab_spec
 
     spec = lab_spec(lab.lab_id)
     if [q.var for q in lab.questions] != [q.variable for q in spec.questions]:

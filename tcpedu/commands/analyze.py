@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING
 from ..errors import ParameterError
 
 if TYPE_CHECKING:       # the analysis loads when the command runs, not when tcpedu starts
-    from ..analysis import CaptureSummary
+    from ..reading.analysis import CaptureSummary
 
 _LADDER_ROWS = 40          # rows of terminal ladder per stream
 _LADDER_STREAMS = 5        # streams laddered when no --stream is given
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--stream {args.stream}: give a stream number 0, 1, 2...")
     if args.rows < 0:
         raise ParameterError(f"--rows {args.rows}: give 0 or more")
-    from ..analysis import json_lines
+    from ..reading.analysis import json_lines
 
     out = sys.stdout
     if args.json:
@@ -73,8 +73,14 @@ def _check_stream(summary: CaptureSummary, stream: int | None) -> None:
 def _summary_and_ladders(capture: str, stream: int | None, rows: int,
                          ) -> tuple[CaptureSummary, dict[int, list[str]]]:
     """One pass: the summary, plus the first ``rows`` ladder lines of the streams shown."""
-    from ..analysis import Analyzer, CaptureSummary, analysed_segments, stream_summary, tag_names
-    from ..pcapio import CaptureReader
+    from ..capture.pcapio import CaptureReader
+    from ..reading.analysis import (
+        Analyzer,
+        CaptureSummary,
+        analysed_segments,
+        stream_summary,
+        tag_names,
+    )
 
     reader = CaptureReader(capture)
     analyzer = Analyzer()
@@ -103,7 +109,7 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
 
 def _ladder_line(frame: int, elapsed: float, from_client: bool, flags: int, seq: int, ack: int,
                  length: int, tags: tuple[str, ...], client_state: str, server_state: str) -> str:
-    from ..segment import Flags
+    from ..model.segment import Flags
 
     names = Flags(flags).names.replace(" ", "")
     label = f"{names} seq={seq}" + (f" ack={ack}" if flags & 0x10 else "")
@@ -148,8 +154,8 @@ def print_summary(summary: CaptureSummary, ladders: dict[int, list[str]], stream
 
 
 def _plot(capture: str, stream: int, path: str) -> None:
-    from ..analysis import analyze
-    from ..plot import plot_ladder
+    from ..reading.analysis import analyze
+    from ..views.plot import plot_ladder
 
     figure = plot_ladder(analyze(capture, stream, max_segments=_PLOT_SEGMENTS))
     figure.savefig(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..course import copy_course
+from ..teach.course import copy_course
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

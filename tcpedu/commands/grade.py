@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Grade a folder, or print one variant's answer key."""
     if args.key:
-        from ..exercises import answer_key
+        from ..teach.exercises import answer_key
 
         print(f"# answer key: lab {args.key}, student {args.student or '(default variant)'}")
         for row in answer_key(args.key, args.student):
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.submissions:
         raise ParameterError("give SUBMISSIONS_DIR (or --key LAB to print an answer key)")
-    from ..grade import grade_directory, write_csv
+    from ..teach.grade import grade_directory, write_csv
 
     results = grade_directory(args.submissions, lab=args.lab, timeout=args.timeout,
                               jobs=args.jobs)

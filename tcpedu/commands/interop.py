@@ -1,4 +1,4 @@
-"""``tcpedu interop``: the tcpedu endpoint against the real Linux TCP stack (see :mod:`tcpedu.interop`)."""
+"""``tcpedu interop``: the tcpedu endpoint against the real Linux TCP stack (see :mod:`tcpedu.capture.interop`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..errors import PermissionNeeded
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``interop`` subcommand."""
-    from ..interop import SCENARIOS
+    from ..capture.interop import SCENARIOS
 
     p = subparsers.add_parser(
         "interop", help="talk to the real Linux TCP stack over a TUN device (root only)",
@@ -25,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..interop import SCENARIOS, ladder
-    from ..interop import run as run_scenarios
+    from ..capture.interop import SCENARIOS, ladder
+    from ..capture.interop import run as run_scenarios
 
     if getattr(os, "geteuid", lambda: -1)() != 0:
         raise PermissionNeeded("interop needs root (it creates a network namespace and a TUN "

@@ -1,10 +1,10 @@
-"""``tcpedu live``: capture a real Linux TCP conversation into a pcap (see :mod:`tcpedu.live`)."""
+"""``tcpedu live``: capture a real Linux TCP conversation into a pcap (see :mod:`tcpedu.capture.live`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from ..live import CONVERSATIONS, VIAS, capture_file
+from ..capture.live import CONVERSATIONS, VIAS, capture_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

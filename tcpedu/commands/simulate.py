@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from .. import scenarios
+    from ..sim import scenarios
 
     if args.list:
         print(scenarios.describe_all())
@@ -79,7 +79,7 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 def ladder_text(trace: Any, relative: bool = True) -> str:
     """The trace as a two-column terminal ladder (client left, server right)."""
-    from ..timeline import Timeline
+    from ..reading.timeline import Timeline
     from ..trace import AppEvent, SegmentSent, StateChanged, TimerEvent
 
     timeline = Timeline(trace, relative=relative)

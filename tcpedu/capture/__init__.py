@@ -1,0 +1,1 @@
+"""Real traffic: pcap files, loopback captures, namespaces and the model against Linux."""

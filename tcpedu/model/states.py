@@ -1,0 +1,170 @@
+"""The TCP connection states and THE transition table (RFC 9293 §3.3.2, Figure 5, and §3.10).
+
+Every state change an endpoint makes goes through :func:`transition`; nothing else decides a
+state. The state diagram in the views is drawn from :data:`TRANSITIONS` as well, so the picture and
+the behaviour cannot disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from ..errors import LocalProtocolError
+
+
+class State(str, enum.Enum):
+    """The eleven states of a TCP connection, named as in RFC 9293 §3.3.2."""
+
+    CLOSED = "CLOSED"
+    LISTEN = "LISTEN"
+    SYN_SENT = "SYN-SENT"
+    SYN_RECEIVED = "SYN-RECEIVED"
+    ESTABLISHED = "ESTABLISHED"
+    FIN_WAIT_1 = "FIN-WAIT-1"
+    FIN_WAIT_2 = "FIN-WAIT-2"
+    CLOSE_WAIT = "CLOSE-WAIT"
+    CLOSING = "CLOSING"
+    LAST_ACK = "LAST-ACK"
+    TIME_WAIT = "TIME-WAIT"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def synchronized(self) -> bool:
+        """True once both sequence numbers are known (RFC 9293 §3.5.3)."""
+        return self not in (State.CLOSED, State.LISTEN, State.SYN_SENT)
+
+
+class Trigger(str, enum.Enum):
+    """What makes a connection change state: a user call, an arriving segment, or a timer."""
+
+    PASSIVE_OPEN = "passive OPEN"
+    ACTIVE_OPEN = "active OPEN"
+    SEND = "SEND"
+    CLOSE = "CLOSE"
+    ABORT = "ABORT"
+    RCV_SYN = "rcv SYN"
+    RCV_SYN_ACK = "rcv SYN,ACK"
+    RCV_ACK_OF_SYN = "rcv ACK of SYN"
+    RCV_FIN = "rcv FIN"
+    RCV_ACK_OF_FIN = "rcv ACK of FIN"
+    RCV_FIN_AND_ACK_OF_FIN = "rcv FIN,ACK of FIN"
+    RCV_RST = "rcv RST"
+    RCV_RST_ACTIVE_OPEN = "rcv RST after active OPEN"
+    TIMEOUT_2MSL = "Timeout=2MSL"
+    GIVE_UP = "retransmission limit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One edge of the state diagram: where it goes, what is sent, and where the RFC says so."""
+
+    source: State
+    trigger: Trigger
+    target: State
+    action: str
+    rfc: str
+
+    def label(self) -> str:
+        """The edge label as RFC 9293's Figure 5 writes it: ``trigger / action``."""
+        return f"{self.trigger} / {self.action}" if self.action else str(self.trigger)
+
+
+S, T = State, Trigger
+
+# (source, trigger, target, action, RFC 9293 section). The first block is Figure 5; the rest are
+# edges the figure leaves to the text (resets, aborts, timeouts, FIN+ACK arriving together).
+_EDGES: tuple[tuple[State, Trigger, State, str, str], ...] = (
+    (S.CLOSED, T.PASSIVE_OPEN, S.LISTEN, "create TCB", "§3.10.1"),
+    (S.CLOSED, T.ACTIVE_OPEN, S.SYN_SENT, "snd SYN", "§3.10.1"),
+    (S.LISTEN, T.RCV_SYN, S.SYN_RECEIVED, "snd SYN,ACK", "§3.10.7.2"),
+    (S.LISTEN, T.SEND, S.SYN_SENT, "snd SYN", "§3.10.2"),
+    (S.LISTEN, T.CLOSE, S.CLOSED, "delete TCB", "§3.10.4"),
+    (S.SYN_SENT, T.RCV_SYN, S.SYN_RECEIVED, "snd SYN,ACK", "§3.10.7.3"),
+    (S.SYN_SENT, T.RCV_SYN_ACK, S.ESTABLISHED, "snd ACK", "§3.10.7.3"),
+    (S.SYN_SENT, T.CLOSE, S.CLOSED, "delete TCB", "§3.10.4"),
+    (S.SYN_RECEIVED, T.RCV_ACK_OF_SYN, S.ESTABLISHED, "", "§3.10.7.4"),
+    (S.SYN_RECEIVED, T.CLOSE, S.FIN_WAIT_1, "snd FIN", "§3.10.4"),
+    (S.ESTABLISHED, T.CLOSE, S.FIN_WAIT_1, "snd FIN", "§3.10.4"),
+    (S.ESTABLISHED, T.RCV_FIN, S.CLOSE_WAIT, "snd ACK", "§3.10.7.4"),
+    (S.FIN_WAIT_1, T.RCV_ACK_OF_FIN, S.FIN_WAIT_2, "", "§3.10.7.4"),
+    (S.FIN_WAIT_1, T.RCV_FIN, S.CLOSING, "snd ACK", "§3.10.7.4"),
+    (S.FIN_WAIT_2, T.RCV_FIN, S.TIME_WAIT, "snd ACK", "§3.10.7.4"),
+    (S.CLOSE_WAIT, T.CLOSE, S.LAST_ACK, "snd FIN", "§3.10.4"),
+    (S.CLOSING, T.RCV_ACK_OF_FIN, S.TIME_WAIT, "", "§3.10.7.4"),
+    (S.LAST_ACK, T.RCV_ACK_OF_FIN, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.TIME_WAIT, T.TIMEOUT_2MSL, S.CLOSED, "delete TCB", "§3.10.8"),
+    # Edges in the text rather than the figure.
+    (S.FIN_WAIT_1, T.RCV_FIN_AND_ACK_OF_FIN, S.TIME_WAIT, "snd ACK", "§3.10.7.4"),
+    (S.SYN_RECEIVED, T.RCV_RST, S.LISTEN, "", "§3.10.7.4"),
+    (S.SYN_RECEIVED, T.RCV_RST_ACTIVE_OPEN, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.SYN_SENT, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.3"),
+    (S.ESTABLISHED, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.FIN_WAIT_1, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.FIN_WAIT_2, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.CLOSE_WAIT, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.CLOSING, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.LAST_ACK, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.TIME_WAIT, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
+    (S.LISTEN, T.ABORT, S.CLOSED, "delete TCB", "§3.10.5"),
+    (S.SYN_SENT, T.ABORT, S.CLOSED, "delete TCB", "§3.10.5"),
+    (S.SYN_RECEIVED, T.ABORT, S.CLOSED, "snd RST", "§3.10.5"),
+    (S.ESTABLISHED, T.ABORT, S.CLOSED, "snd RST", "§3.10.5"),
+    (S.FIN_WAIT_1, T.ABORT, S.CLOSED, "snd RST", "§3.10.5"),
+    (S.FIN_WAIT_2, T.ABORT, S.CLOSED, "snd RST", "§3.10.5"),
+    (S.CLOSE_WAIT, T.ABORT, S.CLOSED, "snd RST", "§3.10.5"),
+    (S.CLOSING, T.ABORT, S.CLOSED, "delete TCB", "§3.10.5"),
+    (S.LAST_ACK, T.ABORT, S.CLOSED, "delete TCB", "§3.10.5"),
+    (S.TIME_WAIT, T.ABORT, S.CLOSED, "delete TCB", "§3.10.5"),
+    (S.SYN_SENT, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+    (S.SYN_RECEIVED, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+    (S.ESTABLISHED, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+    (S.FIN_WAIT_1, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+    (S.CLOSE_WAIT, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+    (S.CLOSING, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+    (S.LAST_ACK, T.GIVE_UP, S.CLOSED, "delete TCB", "§3.8.3"),
+)
+
+del S, T
+
+#: The transition table: ``(state, trigger) -> Transition``.
+TRANSITIONS: dict[tuple[State, Trigger], Transition] = {
+    (src, trig): Transition(src, trig, dst, action, rfc) for src, trig, dst, action, rfc in _EDGES
+}
+
+#: The edges of RFC 9293's Figure 5 (the classic diagram), in the order above.
+FIGURE_5: tuple[Transition, ...] = tuple(TRANSITIONS[(e[0], e[1])] for e in _EDGES[:19])
+
+
+def transition(state: State, trigger: Trigger) -> Transition:
+    """The edge leaving ``state`` on ``trigger``; raises LocalProtocolError if there is none."""
+    try:
+        return TRANSITIONS[(state, trigger)]
+    except KeyError:
+        raise LocalProtocolError(f"no transition from {state} on {trigger!s}") from None
+
+
+def has_transition(state: State, trigger: Trigger) -> bool:
+    """Whether ``state`` has an edge for ``trigger``."""
+    return (state, trigger) in TRANSITIONS
+
+
+def is_edge(source: State, target: State) -> bool:
+    """Whether any trigger takes ``source`` to ``target`` (for checking recorded traces)."""
+    return any(t.source == source and t.target == target for t in TRANSITIONS.values())
+
+
+#: User calls that do not change state but are only legal in some states (RFC 9293 §3.10).
+CALL_ALLOWED: dict[str, frozenset[State]] = {
+    "send": frozenset(
+        {State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT, State.LISTEN}
+    ),
+    "receive": frozenset(
+        {State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT}
+    ),
+}

@@ -1,0 +1,712 @@
+"""A discrete-event simulator joining sans-I/O endpoints by links with delay, loss and reordering.
+
+The network keeps a virtual clock and a heap of events (deliveries, timers, scripted application
+calls). Nothing reads a real clock; the same seed and the same script give the same :class:`Trace`.
+
+Faults are small rule objects, applied in order to every segment put on the wire::
+
+    net = Network.pair(delay=0.05, rules=[DropNth(src="client", kind="data", n=3)])
+    net.at(0.0, "server", "listen")
+    net.at(0.0, "client", "connect")
+    net.at(0.2, "client", "send", b"hello")
+    net.close_on_eof("server")
+    trace = net.run()
+
+A rule matches on sender, receiver, segment kind (:data:`KINDS`), the n-th match and/or a
+predicate on the :class:`Packet`; :class:`Drop` loses it, :class:`HoldBack` delays it (reordering),
+:class:`Duplicate` delivers extra copies. An on-path attacker watches with :meth:`Network.tap`
+and forges segments with :meth:`Network.inject`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import ParameterError
+from ..model.segment import Flags, Segment
+from ..model.seq import seq_lt
+from ..model.states import State
+from ..trace import (
+    AppEvent,
+    Host,
+    SegmentDelivered,
+    SegmentDropped,
+    SegmentSent,
+    Snapshot,
+    StateChanged,
+    TimerEvent,
+    Trace,
+)
+
+#: The kinds a rule can match: a segment may be of several (data with FIN is "data" and "fin").
+KINDS: frozenset[str] = frozenset({"any", "syn", "synack", "ack", "data", "fin", "rst"})
+
+#: Header bytes counted on a link besides the payload (IPv4 20 + TCP 20).
+HEADER_BYTES = 40
+
+#: The default hosts of :meth:`Network.pair`.
+CLIENT = ("client", "10.0.0.1", 40000)
+SERVER = ("server", "10.0.0.2", 80)
+
+_kinds_cache: dict[tuple[int, bool], frozenset[str]] = {}
+
+
+def segment_kinds(segment: Segment) -> frozenset[str]:
+    """The kinds of a segment: ``syn``, ``synack``, ``rst``, ``fin``, ``data`` or a pure ``ack``."""
+    key = (int(segment.flags), bool(segment.payload))
+    kinds = _kinds_cache.get(key)
+    if kinds is None:
+        f, found = segment.flags, {"any"}
+        if f & Flags.RST:
+            found.add("rst")
+        if f & Flags.SYN:
+            found.add("synack" if f & Flags.ACK else "syn")
+        if f & Flags.FIN:
+            found.add("fin")
+        if segment.payload:
+            found.add("data")
+        if len(found) == 1 and f & Flags.ACK:
+            found.add("ack")
+        kinds = _kinds_cache[key] = frozenset(found)
+    return kinds
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """A segment on the wire as fault rules and taps see it."""
+
+    id: int
+    time: float
+    src: str
+    dst: str
+    segment: Segment
+    note: str = ""
+    sender_state: State | None = None
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """See :func:`segment_kinds`."""
+        return segment_kinds(self.segment)
+
+
+# -- fault rules ----------------------------------------------------------------------------------
+
+
+class Rule:
+    """Matches packets by sender, receiver, kind, predicate and position among the matches.
+
+    ``n`` picks the n-th matching packet (1-based; an int or a collection of ints; ``None``: every
+    match); ``times`` caps how often the rule acts. Each rule object counts its own matches, so
+    give every network fresh rule objects.
+    """
+
+    def __init__(self, *, src: str | None = None, dst: str | None = None, kind: str = "any",
+                 n: int | Iterable[int] | None = None, where: Callable[[Packet], bool] | None = None,
+                 times: int | None = None) -> None:
+        if kind not in KINDS:
+            raise ParameterError(f"kind={kind!r}: choose one of {', '.join(sorted(KINDS))}")
+        if n is not None:
+            wanted = {n} if isinstance(n, int) else set(n)
+            if not wanted or not all(isinstance(i, int) and i >= 1 for i in wanted):
+                raise ParameterError(f"n={n!r}: give a positive integer (1 = the first match)")
+            n = frozenset(wanted)
+        if times is not None and (not isinstance(times, int) or times < 1):
+            raise ParameterError(f"times={times!r}: give a positive integer or None")
+        if where is not None and not callable(where):
+            raise ParameterError(f"where={where!r} is not callable")
+        self.src, self.dst, self.kind, self.n, self.where, self.times = src, dst, kind, n, where, times
+        self.matched = 0
+        self.acted = 0
+
+    def matches(self, packet: Packet) -> bool:
+        """Whether the rule acts on this packet (counts the match)."""
+        if self.src is not None and packet.src != self.src:
+            return False
+        if self.dst is not None and packet.dst != self.dst:
+            return False
+        if self.kind != "any" and self.kind not in segment_kinds(packet.segment):
+            return False
+        if self.where is not None and not self.where(packet):
+            return False
+        self.matched += 1
+        if self.n is not None and self.matched not in self.n:
+            return False
+        if self.times is not None and self.acted >= self.times:
+            return False
+        self.acted += 1
+        return True
+
+    def describe(self) -> str:
+        """Short text naming what the rule matches, used as the drop reason."""
+        parts = [self.kind if self.kind != "any" else "segment"]
+        if self.src:
+            parts.append(f"from {self.src}")
+        if self.dst:
+            parts.append(f"to {self.dst}")
+        if self.n:
+            parts.insert(0, "#" + ",".join(map(str, sorted(self.n))))
+        if self.where is not None:
+            parts.append("matching " + getattr(self.where, "__name__", "predicate"))
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()})"
+
+
+class Drop(Rule):
+    """Lose the matching packets; ``reason`` is recorded in the trace."""
+
+    def __init__(self, *, reason: str = "", **match: Any) -> None:
+        super().__init__(**match)
+        self.reason = reason or f"rule: drop {self.describe()}"
+
+
+class DropNth(Drop):
+    """Lose the n-th packet of a kind: ``DropNth(src="client", kind="data", n=3)``."""
+
+    def __init__(self, *, n: int | Iterable[int], **match: Any) -> None:
+        super().__init__(n=n, **match)
+
+
+class DropWhere(Drop):
+    """Lose the packets a predicate picks: ``DropWhere(lambda p: p.segment.seq == 1001)``."""
+
+    def __init__(self, where: Callable[[Packet], bool], **match: Any) -> None:
+        super().__init__(where=where, **match)
+
+
+class HoldBack(Rule):
+    """Delay the matching packets by ``extra`` seconds, so later ones overtake them (reordering)."""
+
+    def __init__(self, *, extra: float = 0.1, **match: Any) -> None:
+        super().__init__(**match)
+        if not isinstance(extra, (int, float)) or extra < 0:
+            raise ParameterError(f"extra={extra!r}: give a delay in seconds >= 0")
+        self.extra = float(extra)
+
+
+class Duplicate(Rule):
+    """Deliver ``copies`` extra copies of the matching packets."""
+
+    def __init__(self, *, copies: int = 1, **match: Any) -> None:
+        super().__init__(**match)
+        if not isinstance(copies, int) or copies < 1:
+            raise ParameterError(f"copies={copies!r}: give a positive integer")
+        self.copies = copies
+
+
+# -- links ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Link:
+    """One direction of a path: propagation ``delay`` (s), ``bandwidth`` (bytes/s, None = no
+    serialization time), and probabilities of ``loss``, ``duplicate`` and ``reorder`` (a reordered
+    segment arrives ``reorder_delay`` seconds late; default: one more ``delay``). With a
+    ``bandwidth``, a segment that finds more than ``queue`` bytes waiting ahead of it is dropped
+    (a drop-tail router buffer; None = the queue never fills)."""
+
+    delay: float = 0.05
+    bandwidth: float | None = None
+    loss: float = 0.0
+    duplicate: float = 0.0
+    reorder: float = 0.0
+    reorder_delay: float | None = None
+    queue: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("loss", "duplicate", "reorder"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ParameterError(f"{name}={value!r}: give a probability between 0 and 1")
+        if not isinstance(self.delay, (int, float)) or self.delay < 0:
+            raise ParameterError(f"delay={self.delay!r}: give seconds >= 0")
+        if self.bandwidth is not None and (
+                not isinstance(self.bandwidth, (int, float)) or self.bandwidth <= 0):
+            raise ParameterError(f"bandwidth={self.bandwidth!r}: give bytes per second > 0")
+        if self.reorder_delay is not None and (
+                not isinstance(self.reorder_delay, (int, float)) or self.reorder_delay < 0):
+            raise ParameterError(f"reorder_delay={self.reorder_delay!r}: give seconds >= 0")
+        if self.queue is not None and (not isinstance(self.queue, int) or self.queue < 0):
+            raise ParameterError(f"queue={self.queue!r}: give a number of bytes >= 0")
+
+
+# -- the simulator --------------------------------------------------------------------------------
+
+_DELIVER, _TIMER, _APP, _CALLBACK, _DROP, _INJECT = range(6)
+AppCallback = Callable[["Network", float, AppEvent], Any]
+
+
+class Network:
+    """The simulator: hosts, endpoints, links, fault rules, a virtual clock and the trace.
+
+    ``delay``, ``bandwidth``, ``loss``, ``duplicate``, ``reorder``, ``reorder_delay`` and
+    ``queue`` set the default :class:`Link`
+    of every direction (change one with :meth:`set_link`); ``rules`` are fault rules applied in
+    order; ``seed`` makes random faults repeatable; ``snapshots=False`` skips recording endpoint
+    variables (faster, for big transfers).
+    """
+
+    def __init__(self, *, seed: int = 0, delay: float = 0.05, bandwidth: float | None = None,
+                 loss: float = 0.0, duplicate: float = 0.0, reorder: float = 0.0,
+                 reorder_delay: float | None = None, queue: int | None = None,
+                 rules: Iterable[Rule] = (), snapshots: bool = True) -> None:
+        if not isinstance(seed, int):
+            raise ParameterError(f"seed={seed!r}: give an integer")
+        self.default_link = Link(delay, bandwidth, loss, duplicate, reorder, reorder_delay, queue)
+        self.rules: list[Rule] = []
+        for rule in rules:
+            self.add_rule(rule)
+        self.trace = Trace(hosts={}, meta={"seed": seed})
+        self.now = 0.0
+        self.snapshots = snapshots
+        self._rng = random.Random(seed)
+        self._endpoints: dict[str, Any] = {}
+        self._peers: dict[str, str] = {}
+        self._links: dict[tuple[str, str], Link] = {}
+        self._busy: dict[tuple[str, str], float] = {}
+        self._heap: list[tuple[float, int, int, Any, Any]] = []
+        self._order = itertools.count()
+        self._ids = itertools.count(1)
+        self._timers: dict[str, float | None] = {}
+        self._last_snapshot: dict[str, tuple] = {}
+        self._sent_high: dict[str, int] = {}
+        self._retransmit_pending: dict[str, str] = {}
+        self._note_pending: dict[str, str] = {}
+        self._callbacks: dict[tuple[str, str], list[tuple[AppCallback, float]]] = {}
+        self._taps: list[Callable[[Network, float, SegmentSent], Any]] = []
+        self.events_processed = 0
+
+    # -- building the network -------------------------------------------------------------------
+    @classmethod
+    def pair(cls, client_config: Any = None, server_config: Any = None, *,
+             client_ip: str = CLIENT[1], server_ip: str = SERVER[1],
+             client_port: int = CLIENT[2], server_port: int = SERVER[2],
+             **network_options: Any) -> Network:
+        """A client and a server endpoint (``tcpedu.model.endpoint``) joined by the default link."""
+        from ..model.endpoint import Config, Endpoint
+
+        try:
+            net = cls(**network_options)
+        except TypeError as exc:
+            raise ParameterError(f"Network.pair: {exc}") from None
+        net.add_endpoint("client", Endpoint(name="client", local_port=client_port,
+                                            config=client_config or Config(),
+                                            local_ip=client_ip), client_ip)
+        net.add_endpoint("server", Endpoint(name="server", local_port=server_port,
+                                            config=server_config or Config(),
+                                            local_ip=server_ip), server_ip)
+        return net
+
+    def add_endpoint(self, name: str, endpoint: Any, ip: str, port: int | None = None,
+                     peer: str | None = None) -> Host:
+        """Attach a sans-I/O endpoint as node ``name`` at ``ip``; its segments go to ``peer``
+        (default: the one other endpoint)."""
+        port = getattr(endpoint, "local_port", None) if port is None else port
+        host = self.add_host(name, ip, port if port is not None else 0)
+        self._endpoints[name] = endpoint
+        self._timers[name] = None
+        if peer is not None:
+            self._peers[name] = peer
+        return host
+
+    def add_host(self, name: str, ip: str, port: int = 0) -> Host:
+        """A node without an endpoint, e.g. an ``"attacker"`` that only taps and injects."""
+        if not isinstance(name, str) or not name:
+            raise ParameterError(f"node name {name!r}: give a non-empty string")
+        if name in self.trace.hosts:
+            raise ParameterError(f"node {name!r} already exists")
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise ParameterError(f"ip={ip!r} is not an IPv4 or IPv6 address") from None
+        if not isinstance(port, int) or not 0 <= port <= 0xFFFF:
+            raise ParameterError(f"port={port!r}: give an integer 0..65535")
+        host = Host(name, ip, port)
+        self.trace.hosts[name] = host
+        return host
+
+    def endpoint(self, name: str) -> Any:
+        """The endpoint of node ``name``."""
+        try:
+            return self._endpoints[name]
+        except KeyError:
+            raise ParameterError(f"no endpoint named {name!r} (have {', '.join(self._endpoints)})"
+                                 ) from None
+
+    def set_link(self, src: str, dst: str, **changes: Any) -> Link:
+        """Change the direction ``src -> dst`` (e.g. ``delay=0.2`` or ``loss=0.1``)."""
+        self._check_node(src)
+        self._check_node(dst)
+        base = self._links.get((src, dst), self.default_link)
+        try:
+            link = Link(**{f.name: getattr(base, f.name) for f in fields(Link)} | changes)
+        except TypeError as exc:
+            raise ParameterError(f"set_link: {exc}") from None
+        self._links[(src, dst)] = link
+        return link
+
+    def link(self, src: str, dst: str) -> Link:
+        """The link carrying ``src -> dst``."""
+        return self._links.get((src, dst), self.default_link)
+
+    def add_rule(self, rule: Rule) -> None:
+        """Append a fault rule (rules act in the order they were added)."""
+        if not isinstance(rule, Rule):
+            raise ParameterError(f"{rule!r} is not a fault rule (Drop, DropNth, HoldBack...)")
+        self.rules.append(rule)
+
+    def tap(self, callback: Callable[[Network, float, SegmentSent], Any]) -> None:
+        """Call ``callback(net, now, sent)`` for every segment put on the wire (an on-path view)."""
+        self._taps.append(callback)
+
+    # -- scripting the applications ------------------------------------------------------------
+    def at(self, time: float, node: str | Callable[[Network, float], Any], action: str = "",
+           *args: Any) -> None:
+        """At ``time``, make ``node``'s application call ``action`` (listen, connect, send, close,
+        abort, pause_reading, resume_reading; ``send`` takes the bytes), or call
+        ``node(net, now)`` when it is a callable."""
+        time = self._check_time(time)
+        if callable(node):
+            self._push(time, _CALLBACK, node, None)
+            return
+        self._check_endpoint(node)
+        if action not in _APP_CALLS:
+            raise ParameterError(f"action={action!r}: choose one of {', '.join(_APP_CALLS)}")
+        if action == "send" and (len(args) != 1 or not isinstance(args[0], (bytes, bytearray))):
+            raise ParameterError("send needs exactly one bytes argument")
+        self._push(time, _APP, node, (action, args))
+
+    def on(self, node: str, action: str, callback: AppCallback, after: float = 0.0) -> None:
+        """Call ``callback(net, now, event)`` ``after`` seconds after each AppEvent ``action``
+        (``connected``, ``received``, ``eof``, ``reset``, ``closed``) at ``node``."""
+        self._check_endpoint(node)
+        self._callbacks.setdefault((node, action), []).append((callback, float(after)))
+
+    def close_on_eof(self, node: str, after: float = 0.0) -> None:
+        """Close ``node`` once its peer has closed (the usual server behaviour); nothing happens
+        if by then the connection is already gone (e.g. reset) or closing."""
+        def close(net: Network, now: float, _event: AppEvent) -> None:
+            if getattr(net.endpoint(node), "state", None) in _CLOSE_ON_EOF_STATES:
+                net.call(now, node, "close")
+        self.on(node, "eof", close, after)
+
+    def call(self, now: float, node: str, action: str, *args: Any) -> None:
+        """Make ``node``'s application call ``action`` right now (from a callback)."""
+        self._check_endpoint(node)
+        self._app_call(now, node, action, args)
+
+    def inject(self, now: float, src: str, dst: str, segment: Segment,
+               spoof_as: str | None = None) -> None:
+        """At ``now``, host ``src`` puts a forged ``segment`` on the wire towards ``dst``,
+        claiming to be ``spoof_as`` (its IP address) when given."""
+        now = self._check_time(now)
+        self._check_node(src)
+        self._check_endpoint(dst)
+        if spoof_as is not None:
+            self._check_node(spoof_as)
+        if not isinstance(segment, Segment):
+            raise ParameterError(f"inject needs a Segment, got {type(segment).__name__}")
+        self._push(now, _INJECT, (src, dst, spoof_as), segment)
+
+    # -- running ---------------------------------------------------------------------------------
+    def run(self, until: float | None = None, max_events: int = 5_000_000) -> Trace:
+        """Process events in time order until none are left (or ``until``); returns the trace.
+
+        Can be called again to continue. Raises ParameterError if ``max_events`` events pass
+        without the simulation settling (a script that never ends).
+        """
+        heap, pop = self._heap, heapq.heappop
+        handlers = self._handlers
+        budget = max_events
+        while heap:
+            if until is not None and heap[0][0] > until:
+                break
+            time, _order, code, a, b = pop(heap)
+            self.now = time
+            handlers[code](self, time, a, b)
+            budget -= 1
+            if not budget:
+                raise ParameterError(f"the simulation did not settle within max_events="
+                                     f"{max_events} events (at t={time:.3f} s); pass until= "
+                                     "or a larger max_events")
+        self.events_processed += max_events - budget
+        if until is not None and until > self.now:
+            self.now = until
+        return self.trace
+
+    def __repr__(self) -> str:
+        return (f"<Network t={self.now:.3f} s, {len(self._heap)} pending events, "
+                f"nodes {', '.join(self.trace.hosts) or 'none'}>")
+
+    @property
+    def pending(self) -> int:
+        """Events still waiting in the queue."""
+        return len(self._heap)
+
+    # -- event handlers --------------------------------------------------------------------------
+    def _on_deliver(self, now: float, sent: SegmentSent, _unused: Any) -> None:
+        self.trace.records.append(SegmentDelivered(now, sent.id))
+        endpoint = self._endpoints.get(sent.dst)
+        if endpoint is not None:
+            endpoint.receive(now, sent.segment)
+            self._settle(now, sent.dst, endpoint)
+
+    def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
+        self.trace.records.append(SegmentDropped(now, sent.id, reason))
+
+    def _on_timer(self, now: float, node: str, deadline: float) -> None:
+        if self._timers.get(node) != deadline:
+            return  # superseded: the endpoint re-armed or cancelled its timer since
+        self._timers[node] = None
+        endpoint = self._endpoints[node]
+        endpoint.handle_timer(now)
+        self._settle(now, node, endpoint)
+
+    def _on_app(self, now: float, node: str, call: tuple[str, tuple]) -> None:
+        self._app_call(now, node, call[0], call[1])
+
+    def _on_callback(self, now: float, callback: Callable, event: AppEvent | None) -> None:
+        if event is None:
+            callback(self, now)
+        else:
+            callback(self, now, event)
+
+    def _on_inject(self, now: float, who: tuple[str, str, str | None], segment: Segment) -> None:
+        src, dst, spoof_as = who
+        self._transmit(now, src, dst, segment, "injected", spoof_as or "")
+
+    _handlers: tuple[Callable[..., None], ...] = (
+        _on_deliver, _on_timer, _on_app, _on_callback, _on_drop, _on_inject)
+
+    # -- the endpoint side -----------------------------------------------------------------------
+    def _app_call(self, now: float, node: str, action: str, args: tuple) -> None:
+        endpoint = self._endpoints[node]
+        detail, data = "", b""
+        if action == "send":
+            data = bytes(args[0])
+            detail = f"{len(data)} bytes"
+        elif action == "connect":
+            peer = self._peer(node)
+            detail = f"to {self.trace.hosts[peer].address}"
+        self.trace.records.append(AppEvent(now, node, action, detail, data))
+        _APP_CALLS[action](self, endpoint, now, node, args)
+        self._settle(now, node, endpoint)
+
+    def _settle(self, now: float, node: str, endpoint: Any) -> None:
+        """Record what the endpoint reports, send what it queued, re-arm its timer."""
+        records = self.trace.records
+        next_event = endpoint.next_event
+        event = next_event()
+        while event is not None:
+            handler = _RECORDER_BY_TYPE.get(type(event)) or _recorder_for(type(event))
+            handler(self, now, node, event)
+            event = next_event()
+        segments = endpoint.segments_to_send()
+        if segments:
+            peer = self._peers.get(node) or self._peer(node)
+            note = self._note_pending.pop(node, "") if self._note_pending else ""
+            for segment in segments:
+                self._transmit(now, node, peer, segment, note, "")
+                note = ""
+        deadline = endpoint.get_timer()
+        if deadline != self._timers[node]:
+            self._timers[node] = deadline
+            if deadline is not None:
+                self._push(max(deadline, now), _TIMER, node, deadline)
+        if self.snapshots:
+            values = endpoint.snapshot_values()
+            if self._last_snapshot.get(node) != values:
+                self._last_snapshot[node] = values
+                records.append(Snapshot(now, node, *values))
+
+    def _record_app(self, now: float, node: str, action: str, detail: str = "",
+                    data: bytes = b"") -> None:
+        event = AppEvent(now, node, action, detail, data)
+        self.trace.records.append(event)
+        for callback, after in self._callbacks.get((node, action), ()):
+            self._push(now + after, _CALLBACK, callback, event)
+
+    # -- the wire --------------------------------------------------------------------------------
+    def _transmit(self, now: float, src: str, dst: str, segment: Segment, note: str,
+                  spoofed_as: str) -> None:
+        if not note and src in self._endpoints:
+            flags = segment.flags._value_
+            length = len(segment.payload) + (flags & 1) + (flags >> 1 & 1)  # FIN, SYN count one
+            if length:
+                note = self._retransmission_note(src, segment, length)
+        sent = SegmentSent(now, next(self._ids), src, dst, segment, note, spoofed_as=spoofed_as)
+        self.trace.records.append(sent)
+        for tap in self._taps:
+            tap(self, now, sent)
+        link = self._links.get((src, dst), self.default_link)
+        extra, copies = 0.0, 0
+        if self.rules:
+            endpoint = self._endpoints.get(src)
+            packet = Packet(sent.id, now, src, dst, segment, note,
+                            endpoint.state if endpoint is not None else None)
+            for rule in self.rules:
+                if rule.matches(packet):
+                    if isinstance(rule, Drop):
+                        self._push(now + link.delay / 2, _DROP, sent, rule.reason)
+                        return
+                    if isinstance(rule, HoldBack):
+                        extra += rule.extra
+                    elif isinstance(rule, Duplicate):
+                        copies += rule.copies
+        rng = self._rng
+        if link.loss and rng.random() < link.loss:
+            self._push(now + link.delay / 2, _DROP, sent, f"random loss (p={link.loss:g})")
+            return
+        if link.duplicate and rng.random() < link.duplicate:
+            copies += 1
+        if link.reorder and rng.random() < link.reorder:
+            extra += link.delay if link.reorder_delay is None else link.reorder_delay
+        departure = now
+        if link.bandwidth:
+            start = max(now, self._busy.get((src, dst), 0.0))
+            size = len(segment.payload) + HEADER_BYTES
+            if link.queue is not None and (start - now) * link.bandwidth > link.queue + 1e-6:
+                self._push(now, _DROP, sent, f"queue full: {link.queue} bytes waiting (drop-tail)")
+                return
+            departure = start + size / link.bandwidth
+            self._busy[(src, dst)] = departure
+        arrival = departure + link.delay + extra
+        heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
+        for _ in range(copies):
+            copy = SegmentSent(now, next(self._ids), src, dst, segment, "duplicate",
+                               spoofed_as=spoofed_as)
+            self.trace.records.append(copy)
+            self._push(arrival, _DELIVER, copy, None)
+
+    def _retransmission_note(self, src: str, segment: Segment, length: int) -> str:
+        end = (segment.seq + length) & 0xFFFFFFFF
+        high = self._sent_high.get(src)
+        pending = self._retransmit_pending.pop(src, None)
+        if high is None or seq_lt(high, end):
+            self._sent_high[src] = end
+        if pending is not None:
+            return pending
+        return "retransmission" if high is not None and seq_lt(segment.seq, high) else ""
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _push(self, time: float, code: int, a: Any, b: Any) -> None:
+        heapq.heappush(self._heap, (time, next(self._order), code, a, b))
+
+    def _peer(self, node: str) -> str:
+        peer = self._peers.get(node)
+        if peer is None:
+            others = [name for name in self._endpoints if name != node]
+            if len(others) != 1:
+                raise ParameterError(f"node {node!r} has {len(others)} possible peers; "
+                                     "pass peer= to add_endpoint")
+            peer = self._peers[node] = others[0]
+        return peer
+
+    def _check_node(self, name: str) -> None:
+        if name not in self.trace.hosts:
+            raise ParameterError(f"no node named {name!r} (have {', '.join(self.trace.hosts)})")
+
+    def _check_endpoint(self, name: str) -> None:
+        if name not in self._endpoints:
+            raise ParameterError(f"no endpoint named {name!r} "
+                                 f"(have {', '.join(self._endpoints) or 'none'})")
+
+    def _check_time(self, time: float) -> float:
+        if not isinstance(time, (int, float)) or time != time or time < self.now:
+            raise ParameterError(f"time={time!r}: give seconds no earlier than now ({self.now})")
+        return float(time)
+
+
+# -- tables: application calls and endpoint events ---------------------------------------------------
+
+#: States in which :meth:`Network.close_on_eof` still has something to close.
+_CLOSE_ON_EOF_STATES = frozenset({State.CLOSE_WAIT, State.ESTABLISHED, State.SYN_RECEIVED})
+
+
+def _connect(net: Network, ep: Any, now: float, node: str, _args: tuple) -> None:
+    peer = net.trace.hosts[net._peer(node)]
+    ep.connect(now, remote_port=peer.port, remote_ip=peer.ip)
+
+
+_APP_CALLS: dict[str, Callable[[Network, Any, float, str, tuple], None]] = {
+    "listen": lambda net, ep, now, node, args: ep.listen(now),
+    "connect": _connect,
+    "send": lambda net, ep, now, node, args: ep.send(now, bytes(args[0])),
+    "close": lambda net, ep, now, node, args: ep.close(now),
+    "abort": lambda net, ep, now, node, args: ep.abort(now),
+    "pause_reading": lambda net, ep, now, node, args: ep.pause_reading(),
+    "resume_reading": lambda net, ep, now, node, args: ep.resume_reading(now),
+}
+
+
+def _state_change(net: Network, now: float, node: str, ev: Any) -> None:
+    net.trace.records.append(StateChanged(now, node, ev.old, ev.new, str(ev.trigger),
+                                          getattr(ev, "rfc", "")))
+
+
+def _timer(action: str) -> Callable[[Network, float, str, Any], None]:
+    def record(net: Network, now: float, node: str, ev: Any) -> None:
+        net.trace.records.append(TimerEvent(now, node, str(ev.timer), action,
+                                            getattr(ev, "deadline", None)))
+    return record
+
+
+def _received(net: Network, now: float, node: str, ev: Any) -> None:
+    net._record_app(now, node, "received", f"{len(ev.data)} bytes", bytes(ev.data))
+
+
+#: The note a resent segment gets, by the endpoint's reason (``Retransmitted.reason``).
+RESEND_NOTES: dict[str, str] = {"rto": "retransmission", "fast": "retransmission",
+                                "probe": "zero-window probe"}
+
+
+def _retransmitted(net: Network, now: float, node: str, ev: Any) -> None:
+    net._retransmit_pending[node] = RESEND_NOTES.get(getattr(ev, "reason", ""), "retransmission")
+
+
+def _challenge_ack(net: Network, now: float, node: str, ev: Any) -> None:
+    net._note_pending[node] = "challenge ACK"
+
+
+def _ignored(net: Network, now: float, node: str, ev: Any) -> None:
+    net.trace.records.append(AppEvent(now, node, "segment-ignored", str(ev.reason)))
+
+
+def _unknown_event(net: Network, now: float, node: str, ev: Any) -> None:
+    net.trace.records.append(AppEvent(now, node, type(ev).__name__.lower()))
+
+
+def _recorder_for(event_type: type) -> Callable[[Network, float, str, Any], None]:
+    """The recorder of an endpoint event class, found by its name and cached by its type."""
+    handler = _EVENT_RECORDERS.get(event_type.__name__, _unknown_event)
+    _RECORDER_BY_TYPE[event_type] = handler
+    return handler
+
+
+_RECORDER_BY_TYPE: dict[type, Callable[[Network, float, str, Any], None]] = {}
+
+#: How each endpoint event (by class name) is written into the trace.
+_EVENT_RECORDERS: dict[str, Callable[[Network, float, str, Any], None]] = {
+    "StateChange": _state_change,
+    "TimerArmed": _timer("armed"),
+    "TimerCancelled": _timer("cancelled"),
+    "TimerFired": _timer("fired"),
+    "Connected": lambda net, now, node, ev: net._record_app(now, node, "connected"),
+    "DataReceived": _received,
+    "PeerClosed": lambda net, now, node, ev: net._record_app(now, node, "eof"),
+    "ConnectionReset": lambda net, now, node, ev: net._record_app(
+        now, node, "reset", str(getattr(ev, "reason", ""))),
+    "ConnectionClosed": lambda net, now, node, ev: net._record_app(
+        now, node, "closed", str(getattr(ev, "reason", ""))),
+    "Retransmitted": _retransmitted,
+    "ChallengeAckSent": _challenge_ack,
+    "SegmentIgnored": _ignored,
+}

@@ -1,0 +1,461 @@
+"""Named, parameterised scenarios: each runs the simulator and returns a :class:`~tcpedu.trace.Trace`.
+
+``run("teardown", order="lost-final-ack")`` runs one; :data:`SCENARIOS` lists them with a
+one-line description and their documented parameters (``tcpedu simulate --list`` and the Scenario
+lab read it). Same parameters, same trace: every random choice comes from ``seed``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ParameterError
+from ..trace import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One scenario parameter: name, default, help text, type and allowed values."""
+
+    name: str
+    default: Any
+    help: str
+    kind: type = int
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unset: str = "random"  # what a default of None means, e.g. "random" or "unlimited"
+
+    def coerce(self, value: Any) -> Any:
+        """``value`` checked (and converted from text) for this parameter, or ParameterError."""
+        if value is None:
+            if self.default is None:
+                return None
+            raise ParameterError(f"{self.name}: a value is required")
+        if isinstance(value, str) and self.kind is not str:
+            value = self._parse(value)
+            if value is None:
+                return None
+        if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
+            raise ParameterError(f"{self.name}={value!r}: expected {self.kind.__name__}")
+        if self.choices and value not in self.choices:
+            raise ParameterError(f"{self.name}={value!r}: choose one of "
+                                 + ", ".join(map(str, self.choices)))
+        if self.minimum is not None and value < self.minimum:
+            raise ParameterError(f"{self.name}={value!r}: must be at least {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ParameterError(f"{self.name}={value!r}: must be at most {self.maximum}")
+        return value
+
+    def _parse(self, text: str) -> Any:
+        text = text.strip()
+        if text.lower() in ("none", self.unset) and self.default is None:
+            return None
+        try:
+            if self.kind is bool:
+                return {"true": True, "yes": True, "1": True, "on": True, "false": False,
+                        "no": False, "0": False, "off": False}[text.lower()]
+            if self.kind is int:
+                return int(text, 0)
+            return self.kind(text)
+        except (KeyError, ValueError):
+            raise ParameterError(f"{self.name}={text!r}: expected {self.kind.__name__}") from None
+
+    def describe(self) -> str:
+        """``name=default  help (choices)``."""
+        choices = f" [{' | '.join(map(str, self.choices))}]" if self.choices else ""
+        default = self.unset if self.default is None else self.default
+        return f"{self.name}={default}{choices}: {self.help}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A registered scenario: its name, one-line description, parameters and function."""
+
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    func: Callable[..., Trace]
+
+    def __call__(self, **params: Any) -> Trace:
+        """Run with ``params`` (unknown or bad ones raise ParameterError naming them)."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ParameterError(f"scenario {self.name!r} has no parameter {unknown[0]!r} "
+                                 f"(it takes {', '.join(known) or 'none'})")
+        values = {name: p.coerce(params[name]) if name in params else p.default
+                  for name, p in known.items()}
+        trace = self.func(**values)
+        trace.meta.update(scenario=self.name, description=self.description,
+                          params={k: v for k, v in values.items() if k in params})
+        return trace
+
+
+#: Every scenario by name, in the order the course meets them.
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(name: str, description: str, *params: Param) -> Callable[[Callable[..., Trace]],
+                                                                        Callable[..., Trace]]:
+    """Register a scenario function under ``name``."""
+    def register(func: Callable[..., Trace]) -> Callable[..., Trace]:
+        SCENARIOS[name] = Scenario(name, description, params, func)
+        return func
+    return register
+
+
+def get(name: str) -> Scenario:
+    """The scenario called ``name``, or ParameterError listing the names."""
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ParameterError(f"no scenario named {name!r}; choose one of "
+                             f"{', '.join(SCENARIOS)}") from None
+
+
+def run(name: str, **params: Any) -> Trace:
+    """Run scenario ``name`` with ``params``; returns its Trace."""
+    return get(name)(**params)
+
+
+#: ``tcpedu.run_scenario("handshake")``: the same as :func:`run`.
+run_scenario = run
+
+
+def describe_all() -> str:
+    """Every scenario with its description and parameters (``tcpedu simulate --list``)."""
+    lines = []
+    for sc in SCENARIOS.values():
+        lines.append(f"{sc.name}: {sc.description}")
+        lines.extend(f"    {p.describe()}" for p in sc.params)
+    return "\n".join(lines)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+#: Parameters most scenarios share.
+SEED = Param("seed", 0, "seed of every random choice (ISNs, random loss)")
+DELAY = Param("delay", 0.05, "one-way link delay in seconds", float, minimum=0.0, maximum=10.0)
+CLIENT_ISN = Param("client_isn", None, "client's initial sequence number (random if unset)",
+                   minimum=0, maximum=2**32 - 1)
+SERVER_ISN = Param("server_isn", None, "server's initial sequence number (random if unset)",
+                   minimum=0, maximum=2**32 - 1)
+MSS = Param("mss", 1000, "maximum segment size in bytes", minimum=1, maximum=65495)
+COMMON = (CLIENT_ISN, SERVER_ISN, DELAY, SEED)
+
+#: What a simulated web client asks and a server answers.
+REQUEST = b"GET /index.html HTTP/1.1\r\nHost: example.test\r\n\r\n"
+FORGED = b"GET /transfer?to=mallory&amount=1000 HTTP/1.1\r\nHost: example.test\r\n\r\n"
+
+
+def payload(size: int) -> bytes:
+    """``size`` recognisable bytes (a repeating alphabet) to send."""
+    pattern = b"abcdefghijklmnopqrstuvwxyz0123456789"
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+def _pair(client_isn: int | None, server_isn: int | None, delay: float, seed: int,
+          client: dict[str, Any] | None = None, server: dict[str, Any] | None = None,
+          **network: Any) -> Any:
+    """A client and a server endpoint on a Network; the server listens, the client connects."""
+    from ..model.endpoint import Config
+    from .network import Network
+
+    net = Network.pair(Config(isn=client_isn, seed=seed, **(client or {})),
+                       Config(isn=server_isn, seed=seed, **(server or {})),
+                       seed=seed, delay=delay, **network)
+    net.at(0.0, "server", "listen")
+    net.at(0.0, "client", "connect")
+    return net
+
+
+def _send_when_connected(net: Any, node: str, data: bytes, close: bool = True) -> None:
+    def go(n: Any, now: float, _event: Any) -> None:
+        n.call(now, node, "send", data)
+        if close:
+            n.call(now, node, "close")
+    net.on(node, "connected", go)
+
+
+def _upload(net: Any, size: int) -> None:
+    """The client sends ``size`` bytes and closes; the server closes when it reads the EOF."""
+    _send_when_connected(net, "client", payload(size))
+    net.close_on_eof("server")
+
+
+# -- the scenarios ----------------------------------------------------------------------------------
+
+
+@scenario("handshake", "Three-way handshake: SYN, SYN-ACK, ACK; both sides end ESTABLISHED.",
+          *COMMON, Param("request", False, "the client then sends an HTTP request", bool))
+def handshake(client_isn: int | None, server_isn: int | None, delay: float, seed: int,
+              request: bool) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed)
+    if request:
+        _send_when_connected(net, "client", REQUEST, close=False)
+    return net.run()
+
+
+@scenario("transfer", "The client uploads bytes in MSS-sized segments, then both close.",
+          Param("size", 10_000, "bytes the client sends", minimum=0, maximum=100_000_000),
+          MSS,
+          Param("delayed_ack", True, "the server delays ACKs (one ACK per two segments)", bool),
+          Param("bandwidth", None, "link bandwidth in bytes/s", float, minimum=1.0,
+                unset="unlimited"),
+          Param("queue", None, "bytes the bottleneck buffer holds (needs bandwidth)", int,
+                minimum=0, unset="unlimited"),
+          Param("loss", 0.0, "probability each segment is lost", float, minimum=0.0,
+                maximum=0.5),
+          Param("rcv_buffer", 65535, "server's receive buffer in bytes", minimum=1,
+                maximum=1 << 30),
+          Param("snapshots", True, "record endpoint variables (off: faster)", bool),
+          *COMMON)
+def transfer(size: int, mss: int, delayed_ack: bool, bandwidth: float | None,
+             queue: int | None, loss: float, rcv_buffer: int, snapshots: bool,
+             client_isn: int | None, server_isn: int | None, delay: float, seed: int) -> Trace:
+    if queue is not None and bandwidth is None:
+        raise ParameterError(f"queue={queue}: a queue only fills on a link with a bandwidth")
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss},
+                server={"mss": mss, "rcv_buffer": rcv_buffer,
+                        "delayed_ack": 0.2 if delayed_ack else None},
+                bandwidth=bandwidth, queue=queue, loss=loss, snapshots=snapshots)
+    _upload(net, size)
+    return net.run()
+
+
+@scenario("loss_rto", "A data segment is lost with too few followers for 3 duplicate ACKs: "
+          "the retransmission timer (RTO) resends it.",
+          Param("segments", 3, "data segments the client sends", minimum=1, maximum=50),
+          Param("lose", 2, "which data segment the network loses (1 = first)", minimum=1),
+          MSS, *COMMON)
+def loss_rto(segments: int, lose: int, mss: int, client_isn: int | None, server_isn: int | None,
+             delay: float, seed: int) -> Trace:
+    from .network import DropNth
+
+    _check_position("lose", lose, segments)
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss}, server={"mss": mss},
+                rules=[DropNth(src="client", kind="data", n=lose)])
+    _upload(net, segments * mss)
+    return net.run()
+
+
+@scenario("loss_fast_retransmit", "A data segment is lost but later ones arrive: three "
+          "duplicate ACKs make the sender resend it at once (fast retransmit).",
+          Param("segments", 8, "data segments the client sends", minimum=2, maximum=50),
+          Param("lose", 2, "which data segment the network loses (1 = first)", minimum=1),
+          Param("sack", False, "both sides use SACK (RFC 2018)", bool),
+          MSS, *COMMON)
+def loss_fast_retransmit(segments: int, lose: int, sack: bool, mss: int,
+                         client_isn: int | None, server_isn: int | None, delay: float,
+                         seed: int) -> Trace:
+    from .network import DropNth
+
+    _check_position("lose", lose, segments)
+    options = {"mss": mss, "initial_cwnd": max(10, segments), "sack": sack}
+    net = _pair(client_isn, server_isn, delay, seed, client=options,
+                server={"mss": mss, "sack": sack},
+                rules=[DropNth(src="client", kind="data", n=lose)])
+    _upload(net, segments * mss)
+    return net.run()
+
+
+@scenario("reorder", "One segment is overtaken by the next: a TCP receiver buffers it and "
+          "repeats its ACK; a Go-Back-N receiver throws the later ones away.",
+          Param("receiver", "tcp", "receiver behaviour", str, choices=("tcp", "gbn")),
+          Param("segments", 6, "data segments the client sends", minimum=2, maximum=50),
+          Param("hold", 2, "which data segment is held back (1 = first)", minimum=1),
+          Param("extra", 0.03, "how much later the held segment arrives (s)", float,
+                minimum=0.0, maximum=10.0),
+          MSS, *COMMON)
+def reorder(receiver: str, segments: int, hold: int, extra: float, mss: int,
+            client_isn: int | None, server_isn: int | None, delay: float, seed: int) -> Trace:
+    from .network import HoldBack
+
+    _check_position("hold", hold, segments)
+    net = _pair(client_isn, server_isn, delay, seed,
+                client={"mss": mss, "initial_cwnd": max(10, segments)},
+                server={"mss": mss, "receiver": receiver},
+                rules=[HoldBack(src="client", kind="data", n=hold, extra=extra)])
+    _upload(net, segments * mss)
+    return net.run()
+
+
+TEARDOWN_ORDERS = ("client", "server", "simultaneous", "half-close", "lost-final-ack")
+
+
+@scenario("teardown", "Closing a connection: FIN, ACK, FIN, ACK, and TIME-WAIT on the side that "
+          "closed first.",
+          Param("order", "client", "who closes first, or a special case", str,
+                choices=TEARDOWN_ORDERS),
+          Param("msl", 30.0, "maximum segment lifetime (TIME-WAIT lasts 2*msl)", float,
+                minimum=0.001, maximum=600.0),
+          *COMMON)
+def teardown(order: str, msl: float, client_isn: int | None, server_isn: int | None,
+             delay: float, seed: int) -> Trace:
+    from ..model.states import State
+    from .network import DropWhere
+
+    rules = []
+    if order == "lost-final-ack":
+        def final_ack(packet: Any) -> bool:
+            return packet.sender_state is State.TIME_WAIT
+        rules.append(DropWhere(final_ack, src="client", kind="ack", times=1,
+                               reason="the final ACK is lost"))
+    net = _pair(client_isn, server_isn, delay, seed, client={"msl": msl}, server={"msl": msl},
+                rules=rules)
+    start = 4 * delay + 0.1
+    if order in ("client", "lost-final-ack"):
+        net.at(start, "client", "close")
+        net.close_on_eof("server")
+    elif order == "server":
+        net.at(start, "server", "close")
+        net.close_on_eof("client")
+    elif order == "simultaneous":
+        net.at(start, "client", "close")
+        net.at(start, "server", "close")
+    else:  # half-close: the client is done sending but still reads the server's answer
+        _send_when_connected(net, "client", REQUEST, close=True)
+
+        net.on("server", "eof", lambda n, now, _e: n.call(
+            now, "server", "send", b"HTTP/1.1 200 OK\r\n\r\n" + payload(1500)), after=0.1)
+        net.close_on_eof("server", after=0.1 + 4 * delay + 0.1)
+    return net.run()
+
+
+@scenario("syn_loss", "The network loses SYNs (or SYN-ACKs): the opener resends them with a "
+          "doubling timeout, and gives up after syn_retries.",
+          Param("lose", 1, "how many in a row the network loses", minimum=0, maximum=20),
+          Param("which", "syn", "which handshake segment is lost", str,
+                choices=("syn", "synack")),
+          Param("syn_retries", 6, "how many times the SYN is resent before giving up",
+                minimum=1, maximum=20),
+          *COMMON)
+def syn_loss(lose: int, which: str, syn_retries: int, client_isn: int | None,
+             server_isn: int | None, delay: float, seed: int) -> Trace:
+    from .network import Drop
+
+    rules = [Drop(kind=which, n=range(1, lose + 1), reason=f"the {which.upper()} is lost")
+             ] if lose else []
+    net = _pair(client_isn, server_isn, delay, seed, client={"syn_retries": syn_retries},
+                server={"syn_retries": syn_retries}, rules=rules)
+    return net.run()
+
+
+@scenario("reset", "A RST ends a connection at once: an application abort, or a SYN to a port "
+          "where nothing listens (connection refused).",
+          Param("kind", "abort", "what sends the RST", str, choices=("abort", "closed-port")),
+          *COMMON)
+def reset(kind: str, client_isn: int | None, server_isn: int | None, delay: float,
+          seed: int) -> Trace:
+    from ..model.endpoint import Config
+    from .network import Network
+
+    if kind == "closed-port":
+        net = Network.pair(Config(isn=client_isn, seed=seed), Config(isn=server_isn, seed=seed),
+                           seed=seed, delay=delay)
+        net.at(0.0, "client", "connect")
+        return net.run()
+    net = _pair(client_isn, server_isn, delay, seed)
+    _send_when_connected(net, "client", REQUEST, close=False)
+    net.at(6 * delay + 0.1, "client", "abort")
+    return net.run()
+
+
+@scenario("zero_window", "The server's application stops reading: its window shrinks to 0, the "
+          "sender probes the closed window, and a window update lets the data flow again.",
+          Param("size", 6000, "bytes the client sends", minimum=1, maximum=1_000_000),
+          Param("rcv_buffer", 2000, "server's receive buffer in bytes", minimum=1,
+                maximum=65535),
+          Param("read_at", 2.0, "when the server's application starts reading (s)", float,
+                minimum=0.0, maximum=600.0),
+          MSS, *COMMON)
+def zero_window(size: int, rcv_buffer: int, read_at: float, mss: int, client_isn: int | None,
+                server_isn: int | None, delay: float, seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss},
+                server={"mss": mss, "rcv_buffer": rcv_buffer})
+    net.at(0.0, "server", "pause_reading")
+    net.at(read_at, "server", "resume_reading")
+    _upload(net, size)
+    return net.run()
+
+
+@scenario("wraparound", "Sequence numbers wrap from 2**32-1 to 0 in the middle of a transfer; "
+          "nothing breaks, because TCP compares them on a circle.",
+          Param("size", 5000, "bytes the client sends", minimum=1, maximum=1_000_000),
+          Param("client_isn", 2**32 - 2500, "client's ISN (near 2**32)", minimum=0,
+                maximum=2**32 - 1),
+          SERVER_ISN, MSS, DELAY, SEED)
+def wraparound(size: int, client_isn: int, server_isn: int | None, mss: int, delay: float,
+               seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss}, server={"mss": mss})
+    _upload(net, size)
+    return net.run()
+
+
+HIJACK_ATTACKS = ("data", "data-out-of-window", "data-blind-guess", "rst-exact", "rst-in-window")
+
+
+@scenario("hijack", "An on-path attacker reads SEQ/ACK and injects a segment spoofed as the "
+          "client: in-window data is accepted and desynchronises the real client; RFC 5961 "
+          "answers an inexact RST with a challenge ACK.",
+          Param("attack", "data", "what the attacker injects", str, choices=HIJACK_ATTACKS),
+          Param("challenge_ack", True, "the server follows RFC 5961 (challenge ACKs)", bool),
+          Param("offset", 1000, "how far from the expected SEQ an inexact guess lands (bytes)",
+                minimum=1, maximum=2**31 - 1),
+          Param("duration", 3.0, "how long to simulate (s)", float, minimum=0.5, maximum=600.0),
+          *COMMON)
+def hijack(attack: str, challenge_ack: bool, offset: int, duration: float,
+           client_isn: int | None, server_isn: int | None, delay: float, seed: int) -> Trace:
+    from ..model.segment import Flags, Segment
+    from ..trace import SegmentSent
+
+    net = _pair(client_isn, server_isn, delay, seed, server={"challenge_ack": challenge_ack})
+    net.add_host("attacker", "10.0.0.66", 0)
+    seen: dict[str, Segment] = {}
+
+    def watch(_net: Any, _now: float, sent: SegmentSent) -> None:
+        if sent.src == "client":
+            seen["last"] = sent.segment
+
+    net.tap(watch)
+    _send_when_connected(net, "client", REQUEST, close=False)
+    net.on("server", "received", lambda n, now, _e: n.call(
+        now, "server", "send", b"HTTP/1.1 200 OK\r\n\r\nwelcome, alice"))
+    attack_at = 8 * delay + 0.2
+    if attack_at >= duration:
+        raise ParameterError(f"duration={duration}: the attack comes at t={attack_at:g} s; "
+                             "simulate longer")
+
+    def strike(n: Any, now: float) -> None:
+        last = seen["last"]
+        expected = (last.seq + len(last.payload)) & 0xFFFFFFFF
+        base = Segment(last.src_port, last.dst_port, seq=expected, ack=last.ack,
+                       window=last.window)
+        forged = {
+            "data": base.replace(flags=Flags.PSH | Flags.ACK, payload=FORGED),
+            "data-out-of-window": base.replace(seq=(expected + 2**31) & 0xFFFFFFFF,
+                                               flags=Flags.PSH | Flags.ACK, payload=FORGED),
+            # An off-path attacker sees nothing and must guess: one try in 2**32.
+            "data-blind-guess": base.replace(seq=random.Random(f"guess/{seed}").getrandbits(32),
+                                             flags=Flags.PSH | Flags.ACK, payload=FORGED),
+            "rst-exact": base.replace(flags=Flags.RST, ack=0),
+            "rst-in-window": base.replace(seq=(expected + offset) & 0xFFFFFFFF,
+                                          flags=Flags.RST, ack=0),
+        }[attack]
+        n.inject(now, "attacker", "server", forged, spoof_as="client")
+
+    net.at(attack_at, strike)
+    net.at(attack_at + 4 * delay + 0.1, "client", "send", b"GET /logout HTTP/1.1\r\n\r\n")
+    trace = net.run(until=duration)
+    return trace
+
+
+def _check_position(name: str, value: int, segments: int) -> None:
+    if value > segments:
+        raise ParameterError(f"{name}={value}: there are only {segments} data segments")

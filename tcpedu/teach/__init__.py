@@ -1,0 +1,1 @@
+"""Exercises, labs, grading and the course as files."""

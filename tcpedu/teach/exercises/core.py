@@ -1,0 +1,321 @@
+"""Questions with immediate feedback, learntools style: ``q1.check()``, ``q1.hint()``, ``q1.solution()``.
+
+A lab is a :class:`LabSpec`: a ``build(variant)`` that runs the variant's scenario and returns the
+*facts* (the Trace and numbers read from it), and :class:`QuestionSpec` s whose ``solve(facts)``
+returns the :class:`Expected` answer plus the near misses worth a specific message. Nothing here
+holds an answer: every answer is computed from the model for the learner's variant when asked.
+
+A :class:`Lab` is one learner's session: it binds ``q1``, ``q2``... into the notebook, reads each
+answer from the notebook variable the question names, and judges it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ...errors import ParameterError
+from .forms import Form, SeqNumber, Unreadable
+from .variants import Variant
+
+
+class _Blank:
+    """The placeholder a student notebook starts with: ``answer = ____`` means "not answered"."""
+
+    _instance: _Blank | None = None
+
+    def __new__(cls) -> _Blank:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "____"
+
+
+#: Write ``my_answer = ____`` in a student notebook; replace it with the answer.
+____ = _Blank()
+
+
+@dataclass(frozen=True)
+class UngradableValue:
+    """Stands for an answer that could not be carried out of a submission (an object, a function)."""
+
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A predictable wrong answer and what to say about it."""
+
+    value: Any
+    message: str
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The right answer for one variant, its near misses, and the worked solution."""
+
+    value: Any
+    form: Form
+    mistakes: tuple[Mistake, ...] = ()
+    why: str = ""
+    code: str = ""
+
+    def same(self, a: Any, b: Any) -> bool:
+        """Whether two canonical values count as equal under this question's form."""
+        same = getattr(self.form, "same", None)
+        return bool(same(a, b)) if same else a == b
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One question of a lab: where the answer goes, what to say, and how to solve it."""
+
+    variable: str
+    prompt: str
+    solve: Callable[[dict[str, Any]], Expected]
+    hints: tuple[str, ...] = ()
+    points: float = 1.0
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """A lab: its id, title, scenario builder and questions (``q1`` is ``questions[0]``)."""
+
+    id: str
+    title: str
+    build: Callable[[Variant], dict[str, Any]]
+    questions: tuple[QuestionSpec, ...]
+    given: Callable[[dict[str, Any]], str] | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer: ``outcome`` is correct, incorrect, unanswered or unreadable."""
+
+    number: int
+    variable: str
+    outcome: str
+    message: str
+    points: float
+    max_points: float
+
+    @property
+    def correct(self) -> bool:
+        return self.outcome == "correct"
+
+    def __str__(self) -> str:
+        mark = {"correct": "✔ Correct", "incorrect": "✘ Incorrect",
+                "unanswered": "… Not answered yet", "unreadable": "? Check the form"}[self.outcome]
+        return f"q{self.number} {mark}: {self.message}" if self.message else f"q{self.number} {mark}"
+
+
+_MISSING = object()
+#: The notebook variable :meth:`Lab.bind` stores the session under.
+BOUND_LAB = "__tcpedu_lab__"
+
+
+def judge(expected: Expected, raw: Any) -> tuple[str, str]:
+    """``(outcome, message)`` for a raw answer against the expected one."""
+    if raw is _MISSING or isinstance(raw, _Blank):
+        return "unanswered", ""
+    if isinstance(raw, UngradableValue):
+        return "unreadable", f"a {raw.type_name} cannot be graded: write a plain value"
+    try:
+        canonical = expected.form.read(raw)
+    except Unreadable as exc:
+        return "unreadable", str(exc)
+    readings = (expected.form.candidates(canonical) if isinstance(expected.form, SeqNumber)
+                else (canonical,))
+    if any(expected.same(reading, expected.value) for reading in readings):
+        return "correct", expected.why.split("\n")[0] if expected.why else ""
+    for mistake in expected.mistakes:
+        if any(expected.same(reading, mistake.value) for reading in readings):
+            return "incorrect", mistake.message
+    return "incorrect", f"{expected.form.show(canonical)} is not it. Try q.hint() for a nudge."
+
+
+class Question:
+    """``qN`` in a notebook: check the answer variable, give hints, show the worked solution."""
+
+    def __init__(self, lab: Lab, number: int) -> None:
+        self._lab = lab
+        self.number = number
+        self.spec = lab.spec.questions[number - 1]
+        self._hints_shown = 0
+
+    @property
+    def variable(self) -> str:
+        """The notebook variable this question reads."""
+        return self.spec.variable
+
+    def evaluate(self, value: Any = _MISSING) -> Feedback:
+        """Judge ``value`` (default: the bound notebook variable) without printing."""
+        if value is _MISSING:
+            value = self._lab.namespace.get(self.variable, _MISSING)
+        expected = self._lab.expected(self.number)
+        outcome, message = judge(expected, value)
+        if outcome == "unanswered":
+            message = f"set `{self.variable}` to your answer, then run this cell again"
+        elif outcome == "incorrect" and message.endswith("q.hint() for a nudge."):
+            message = message.replace("q.hint()", f"q{self.number}.hint()")
+        points = self.spec.points if outcome == "correct" else 0.0
+        feedback = Feedback(self.number, self.variable, outcome, message, points, self.spec.points)
+        self._lab.results[self.number] = feedback
+        return feedback
+
+    def check(self, value: Any = _MISSING) -> None:
+        """Print whether the answer is right, with specific feedback when it is not. Never raises
+        on a wrong or missing answer."""
+        print(self.evaluate(value))
+
+    def hint(self, n: int | None = None) -> None:
+        """Print the next hint (or hint ``n``, counting from 1)."""
+        hints = self.spec.hints
+        if not hints:
+            print(f"q{self.number}: no hint for this one — look at the trace again.")
+            return
+        if n is None:
+            self._hints_shown = min(self._hints_shown + 1, len(hints))
+            n = self._hints_shown
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(hints):
+            raise ParameterError(f"q{self.number} has hints 1..{len(hints)}, not {n}")
+        more = f" (more: q{self.number}.hint({n + 1}))" if n < len(hints) else ""
+        print(f"q{self.number} hint {n}/{len(hints)}: {hints[n - 1]}{more}")
+
+    def solution(self) -> None:
+        """Print the worked answer for this variant (refused in a graded lab)."""
+        if self._lab.graded:
+            print(f"q{self.number}: solutions are hidden in a graded lab; try q{self.number}.hint().")
+            return
+        expected = self._lab.expected(self.number)
+        print(f"q{self.number} solution ({self._lab.variant.label}): "
+              f"{self.variable} = {expected.form.show(expected.value)}")
+        if expected.why:
+            print(expected.why)
+        if expected.code:
+            print(f"In code: {expected.code}")
+
+    # learntools-style assertions, for the "testing" notebooks that prove the checks
+    def assert_check_passed(self, value: Any = _MISSING) -> None:
+        """Raise AssertionError unless the answer is judged correct."""
+        feedback = self.evaluate(value)
+        assert feedback.correct, f"expected the check to pass: {feedback}"
+
+    def assert_check_failed(self, value: Any = _MISSING, says: str = "") -> None:
+        """Raise AssertionError unless the answer is judged wrong (and the feedback mentions
+        ``says``, if given)."""
+        feedback = self.evaluate(value)
+        print(feedback)
+        assert feedback.outcome in ("incorrect", "unreadable"), \
+            f"expected the check to fail: {feedback}"
+        assert says.lower() in feedback.message.lower(), \
+            f"expected feedback mentioning {says!r}: {feedback}"
+
+    def assert_check_unanswered(self, value: Any = _MISSING) -> None:
+        """Raise AssertionError unless the answer is judged not answered yet."""
+        feedback = self.evaluate(value)
+        assert feedback.outcome == "unanswered", f"expected 'not answered': {feedback}"
+
+    def __repr__(self) -> str:
+        return f"q{self.number}: {self.spec.prompt} (answer in `{self.variable}`)"
+
+
+@dataclass
+class Lab:
+    """One learner's session of a lab, bound to a notebook namespace."""
+
+    spec: LabSpec
+    variant: Variant
+    namespace: MutableMapping[str, Any] = field(default_factory=dict)
+    graded: bool = False
+    results: dict[int, Feedback] = field(default_factory=dict)
+
+    @cached_property
+    def facts(self) -> dict[str, Any]:
+        """What the variant's scenario produced (``facts["trace"]`` and numbers read from it)."""
+        return self.spec.build(self.variant)
+
+    @property
+    def trace(self) -> Any:
+        """The variant's main Trace."""
+        return self.facts["trace"]
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(Question(self, n) for n in range(1, len(self.spec.questions) + 1))
+
+    def question(self, number: int) -> Question:
+        """``qN`` by number (from 1)."""
+        if not 1 <= number <= len(self.questions):
+            raise ParameterError(f"lab {self.spec.id} has questions 1..{len(self.questions)}, "
+                                 f"not {number}")
+        return self.questions[number - 1]
+
+    def expected(self, number: int) -> Expected:
+        """The expected answer of question ``number`` for this variant (computed, then cached)."""
+        cache = self.__dict__.setdefault("_expected", {})
+        if number not in cache:
+            cache[number] = self.spec.questions[number - 1].solve(self.facts)
+        return cache[number]
+
+    def bind(self, namespace: MutableMapping[str, Any]) -> Lab:
+        """Read answers from ``namespace`` and put ``q1``, ``q2``... into it."""
+        self.namespace = namespace
+        for question in self.questions:
+            namespace[f"q{question.number}"] = question
+        namespace[BOUND_LAB] = self  # how the grader finds the variant the notebook used
+        return self
+
+    def evaluate(self, answers: Mapping[str, Any]) -> list[Feedback]:
+        """Judge answers given by variable name (missing ones count as unanswered)."""
+        saved, self.namespace = self.namespace, dict(answers)
+        try:
+            return [q.evaluate() for q in self.questions]
+        finally:
+            self.namespace = saved
+
+    def answer_key(self) -> list[dict[str, Any]]:
+        """Every question's answer for this variant: number, variable, value, shown, points."""
+        key = []
+        for q in self.questions:
+            expected = self.expected(q.number)
+            key.append({"question": f"q{q.number}", "variable": q.variable,
+                        "answer": expected.form.to_json(expected.value),
+                        "shown": expected.form.show(expected.value), "points": q.spec.points})
+        return key
+
+    def given(self) -> None:
+        """Print what this variant gives you to start from (ISNs, sizes, what goes wrong...)."""
+        print(f"{self.spec.title} — {self.variant.label}")
+        if self.spec.given is not None:
+            print(self.spec.given(self.facts))
+
+    def table(self, which: str = "trace", relative: bool = False,
+              until: float | None = None) -> None:
+        """Print the segments of ``facts[which]`` (default the main trace) as a table; with
+        ``until``, only those sent before that time."""
+        from .show import segment_table
+
+        trace = self.facts.get(which)
+        if trace is None or not hasattr(trace, "segments"):
+            names = [k for k, v in self.facts.items() if hasattr(v, "segments")]
+            raise ParameterError(f"lab {self.spec.id} has no trace {which!r}; it has "
+                                 f"{', '.join(names)}")
+        print(segment_table(trace, relative_to_isn=relative, until=until))
+
+    def progress(self) -> None:
+        """Print each question's latest verdict and the score so far."""
+        for q in self.questions:
+            feedback = self.results.get(q.number)
+            print(feedback if feedback else f"q{q.number} not checked yet")
+        score = sum(f.points for f in self.results.values())
+        total = sum(q.spec.points for q in self.questions)
+        print(f"score so far: {score:g} / {total:g}")
+
+    def __repr__(self) -> str:
+        return (f"<Lab {self.spec.id} '{self.spec.title}', {self.variant.label}, "
+                f"{len(self.questions)} questions>")

@@ -1,0 +1,344 @@
+"""Grading lab submissions: run each notebook in a clean kernel, read its answers, judge them.
+
+Each submission runs in its own worker process (``python -m tcpedu.teach.grade --worker NOTEBOOK``) with
+its own fresh Jupyter kernel, in an empty temporary directory, under a time limit. After every code
+cell the worker takes a snapshot of the answer variables (plain JSON values only), so a submission
+that loops, raises, kills its kernel or deleted its own cells is graded on what it did answer, and
+can never stop the others from being graded. The answers are judged here, in the grading process,
+against the student's variant: nothing the submission does in its kernel can change the checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError, TcpeduError
+from .exercises.core import BOUND_LAB
+
+#: The line prefix the snapshot cell prints (followed by one JSON object).
+MARKER = "TCPEDU-GRADE-ANSWERS:"
+#: Seconds the kernel gets, beyond the submission's own limit, to start and to be snapshotted.
+STARTUP_ALLOWANCE = 60.0
+
+_SNAPSHOT = '''\
+def _tcpedu_snapshot(names, marker, bound):
+    # Every builtin through B: a notebook may well have rebound list, type, str or print.
+    import builtins as B, enum, json, numbers
+    ns = B.globals()
+    def plain(value, depth=0):
+        if value is None:
+            return None
+        if B.isinstance(value, enum.Enum):
+            return plain(value.value, depth)
+        if B.isinstance(value, B.bool):
+            return B.bool(value)
+        if B.isinstance(value, numbers.Integral):
+            return B.int(value)
+        if B.isinstance(value, numbers.Real):
+            return B.float(value)
+        if B.isinstance(value, B.str):
+            return B.str(value)
+        if B.isinstance(value, (B.list, B.tuple)) and depth < 3:
+            return [plain(item, depth + 1) for item in value]
+        if B.type(value).__name__ == "_Blank":
+            return {"blank": True}
+        return {"ungradable": B.type(value).__name__}
+    student = None
+    for value in [ns.get(bound), *ns.values()]:
+        kind = B.type(value)
+        if kind.__name__ == "Lab" and kind.__module__ == "tcpedu.teach.exercises.core":
+            student = value.variant.student
+            break
+    if student is None and B.type(ns.get("STUDENT")) in (B.str, B.int):
+        student = ns["STUDENT"]
+    answers = {name: plain(ns[name]) for name in names if name in ns}
+    text = marker + json.dumps({"student": student, "answers": answers})
+    try:
+        B.print(text)
+    except B.Exception:
+        pass
+    return text
+_tcpedu_snapshot(%r, %r, %r)
+'''
+
+
+@dataclass
+class Run:
+    """What running one submission gave: status, answers snapshot, student id, errors seen."""
+
+    status: str = "ok"
+    detail: str = ""
+    student: Any = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GradedSubmission:
+    """One row of the scores CSV."""
+
+    file: str
+    lab: str
+    student: str
+    status: str
+    detail: str
+    feedback: list[Any]  # list[tcpedu.teach.exercises.Feedback]
+
+    @property
+    def score(self) -> float:
+        return sum(f.points for f in self.feedback)
+
+    @property
+    def max_score(self) -> float:
+        return sum(f.max_points for f in self.feedback)
+
+
+# -- the worker: runs inside its own process ----------------------------------------------------
+
+def _parse_snapshot(outputs: Iterable[Any]) -> dict[str, Any] | None:
+    """The snapshot from the cell's printed line, or from its result (if stdout was hijacked)."""
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stdout":
+            text = output.get("text", "")
+        elif output.get("output_type") == "execute_result":
+            try:
+                text = ast.literal_eval(output.get("data", {}).get("text/plain", ""))
+            except (ValueError, SyntaxError):
+                continue
+        else:
+            continue
+        for line in str(text).splitlines():
+            if line.startswith(MARKER):
+                try:
+                    return json.loads(line[len(MARKER):])
+                except ValueError:
+                    continue
+    return None
+
+
+def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> Run:
+    """Execute a notebook's code cells in a fresh kernel within ``timeout`` seconds in total and
+    return the last snapshot of ``variables``. Runs in the worker process."""
+    import nbformat
+
+    run = Run()
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # any unreadable file is a row in the CSV, not a crash
+        return Run(status="unreadable", detail=f"not a notebook: {type(exc).__name__}")
+    code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    for cell in code_cells:
+        cell["outputs"] = []
+    snapshot = nbformat.v4.new_code_cell(_SNAPSHOT % (list(variables), MARKER, BOUND_LAB))
+    nb.cells = [*code_cells, snapshot]
+    with tempfile.TemporaryDirectory(prefix="tcpedu-grade-", ignore_cleanup_errors=True) as workdir:
+        _execute(nb, code_cells, snapshot, workdir, timeout, run)
+    return run
+
+
+def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeout: float,
+             run: Run) -> None:
+    """Run the code cells in a kernel started in ``workdir``, snapshotting after each one."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    client = NotebookClient(nb, timeout=int(timeout) + 1, kernel_name="python3",
+                            allow_errors=True, resources={"metadata": {"path": workdir}})
+
+    def stop(signum: int, frame: Any) -> None:
+        if client.km is not None:
+            client.km.shutdown_kernel(now=True)
+        os._exit(3)
+
+    signal.signal(signal.SIGTERM, stop)
+    deadline = time.monotonic() + timeout
+
+    def take_snapshot(limit: float) -> bool:
+        snapshot["outputs"] = []
+        client.timeout = max(1, int(limit))
+        client.execute_cell(snapshot, len(nb.cells) - 1)
+        found = _parse_snapshot(snapshot["outputs"])
+        if found is not None:
+            run.student = found.get("student")
+            run.answers = found.get("answers", {})
+        return found is not None
+
+    with client.setup_kernel():
+        for index, cell in enumerate(code_cells):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                run.status, run.detail = "timeout", f"time limit reached before cell {index + 1}"
+                break
+            client.timeout = max(1, int(remaining))
+            try:
+                client.execute_cell(cell, index)
+                for output in cell.get("outputs", []):
+                    if output.get("output_type") == "error":
+                        run.errors.append(f"cell {index + 1}: {output.get('ename')}")
+                take_snapshot(STARTUP_ALLOWANCE / 4)
+            except CellTimeoutError:
+                run.status = "timeout"
+                run.detail = f"cell {index + 1} ran past the {timeout:g} s limit"
+                client.km.interrupt_kernel()
+                with contextlib.suppress(CellTimeoutError, DeadKernelError):
+                    take_snapshot(5)
+                break
+            except DeadKernelError:
+                run.status, run.detail = "kernel died", f"the kernel died in cell {index + 1}"
+                break
+
+
+def _worker_main(argv: list[str]) -> int:
+    """``python -m tcpedu.teach.grade --worker NOTEBOOK TIMEOUT VAR...``: print the Run as JSON."""
+    path, timeout, *variables = argv
+    run = run_notebook(path, variables, float(timeout))
+    print(MARKER + json.dumps(run.__dict__))
+    return 0
+
+
+# -- the grader: one worker per submission ------------------------------------------------------
+
+def _run_worker(path: Path, variables: Sequence[str], timeout: float) -> Run:
+    cmd = [sys.executable, "-m", "tcpedu.teach.grade", "--worker", str(path), str(timeout), *variables]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=tempfile.gettempdir())
+    try:
+        out, err = proc.communicate(timeout=timeout + STARTUP_ALLOWANCE)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        return Run(status="timeout", detail="the grading worker had to be stopped")
+    for line in reversed(out.splitlines()):
+        if line.startswith(MARKER):
+            return Run(**json.loads(line[len(MARKER):]))
+    last = err.strip().splitlines()[-1] if err.strip() else f"exit status {proc.returncode}"
+    return Run(status="grader error", detail=last[:200])
+
+
+def notebook_lab(path: Path) -> str | None:
+    """The lab id a notebook declares in its metadata (``metadata.tcpedu.lab``), if any."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    lab = meta.get("tcpedu", {}).get("lab") if isinstance(meta, dict) else None
+    return lab if isinstance(lab, str) else None
+
+
+def submissions(directory: str | Path) -> list[Path]:
+    """Every ``*.ipynb`` under ``directory`` (checkpoints skipped), sorted."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise ParameterError(f"{directory} is not a directory of submitted notebooks")
+    return sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0,
+              name: str | None = None) -> GradedSubmission:
+    """Run and judge one submission (``lab`` overrides the notebook's own metadata); ``name`` is
+    how the CSV calls it (default: the file name)."""
+    from .exercises import lab_spec, start
+
+    name = name or path.name
+    lab_id = lab or notebook_lab(path)
+    if lab_id is None:
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return GradedSubmission(name, "", "", "unreadable", "not a notebook (invalid JSON)",
+                                    [])
+        return GradedSubmission(name, "", "", "error", "no lab id in the notebook's metadata; "
+                                "pass --lab", [])
+    try:
+        spec = lab_spec(lab_id)
+    except ParameterError as exc:
+        return GradedSubmission(name, str(lab_id), "", "error", str(exc), [])
+    run = _run_worker(path, [q.variable for q in spec.questions], timeout)
+    answers = {name: _from_json(value) for name, value in run.answers.items()}
+    student = run.student if isinstance(run.student, (str, int)) else None
+    session = start(lab_id, student)
+    feedback = session.evaluate(answers)
+    detail = run.detail or ("; ".join(run.errors[:3]) if run.errors else "")
+    return GradedSubmission(name, lab_id, session.variant.student, run.status, detail, feedback)
+
+
+def _from_json(value: Any) -> Any:
+    from .exercises import UngradableValue, ____
+
+    if isinstance(value, dict):
+        return ____ if value.get("blank") else UngradableValue(str(value.get("ungradable")))
+    return value
+
+
+def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: float = 120.0,
+                    jobs: int = 1) -> list[GradedSubmission]:
+    """Grade every notebook under ``directory``, ``jobs`` at a time."""
+    if timeout <= 0:
+        raise ParameterError(f"timeout must be > 0 seconds, not {timeout}")
+    if jobs < 1:
+        raise ParameterError(f"jobs must be >= 1, not {jobs}")
+    try:
+        import nbclient  # noqa: F401  (jupyterlab brings it; say so clearly if it is missing)
+        import nbformat  # noqa: F401
+    except ImportError as exc:
+        raise TcpeduError(f"tcpedu grade needs nbclient and nbformat ({exc.name} is missing): "
+                          "pip install nbclient nbformat") from None
+    if lab is not None:
+        from .exercises import lab_spec
+
+        lab_spec(lab)  # unknown lab id: one clear error before running anything
+    root = Path(directory)
+    paths = submissions(root)
+    if not paths:
+        raise ParameterError(f"no .ipynb files under {directory}")
+    # Private copies first: a submission that deletes or rewrites files in SUBMISSIONS_DIR
+    # cannot touch the notebooks graded after it.
+    with tempfile.TemporaryDirectory(prefix="tcpedu-submissions-") as private:
+        copies = []
+        for index, path in enumerate(paths):
+            copy = Path(private) / f"{index:05d}.ipynb"
+            shutil.copyfile(path, copy)
+            copies.append((copy, str(path.relative_to(root))))
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lambda c: grade_one(c[0], lab, timeout, c[1]), copies))
+
+
+def write_csv(results: Sequence[GradedSubmission], out: Any) -> None:
+    """Scores and per-question feedback, one row per submission, to a text stream."""
+    width = max((len(r.feedback) for r in results), default=0)
+    header = ["file", "student", "lab", "score", "max_score", "status", "detail"]
+    for n in range(1, width + 1):
+        header += [f"q{n}", f"q{n}_feedback"]
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for r in results:
+        row: list[Any] = [r.file, r.student, r.lab, f"{r.score:g}", f"{r.max_score:g}", r.status,
+                          r.detail]
+        for f in r.feedback:
+            row += [f"{f.points:g}", f"{f.outcome}: {f.message}" if f.message else f.outcome]
+        writer.writerow(row)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        raise SystemExit(_worker_main(sys.argv[2:]))
+    raise SystemExit("usage: tcpedu grade SUBMISSIONS_DIR (this module's own entry is internal)")

@@ -1,0 +1,1 @@
+"""What a learner sees: narration, matplotlib figures and the widgets."""

@@ -1,0 +1,33 @@
+"""ipywidgets players and labs built on :mod:`tcpedu.views.plot`.
+
+- :class:`TracePlayer` — step through any Trace (simulated or captured);
+- :func:`lecture` — the same in the projector preset; :func:`export_gif`, :func:`export_html`;
+- :class:`ScenarioLab` — controls that re-simulate and redraw at once;
+- :class:`SegmentBuilder` — craft a segment, see it in scapy and bytes, send it to an endpoint;
+- :class:`Quiz`, :func:`ack_quiz` — questions with immediate, specific feedback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_NAMES = {
+    "TracePlayer": "player",
+    "lecture": "player",
+    "export_gif": "export",
+    "export_html": "export",
+    "ScenarioLab": "lab",
+    "SegmentBuilder": "builder",
+    "Quiz": "quiz",
+    "ack_quiz": "quiz",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tcpedu.views.widgets' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
