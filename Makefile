@@ -1,17 +1,30 @@
-# tcpedu: two commands are all a newcomer needs.
+# tcpedu: two commands are all a newcomer needs (prerequisites: README.md, "Start").
 #   make lab    set everything up and open JupyterLab on the course
-#   make test   set everything up and run every test
+#   make test   set everything up and run every test, printing each stage's time
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := tshark chromium tcpdump iproute2
+DEBIAN_PACKAGES := tshark chromium tcpdump iproute2 bubblewrap
 NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard course/labs/*/*.ipynb) $(wildcard course/labs/*/instructor/*.ipynb)
+# pytest workers for `make test` (default: one per core); TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# JupyterLab refuses to run as root unless told to (containers, cloud VMs).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench lint system-deps install clean
+HUB_STAMP := $(VENV)/.hub-installed
+PROXY_BIN := hub/node_modules/.bin/configurable-http-proxy
+# The classroom hub's proxy comes from npm; without npm, `make hub` says so and its test skips.
+HUB_DEPS := $(HUB_STAMP) $(if $(shell command -v npm 2>/dev/null),$(PROXY_BIN),)
+STUDENTS ?= 5
+
+.PHONY: lab labs handout test bench lint system-deps install hub-install hub clean
 
 $(STAMP): pyproject.toml binder/requirements.txt
+	@$(PYTHON) -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	  echo "tcpedu needs Python >= 3.10 with venv and ensurepip ($(PYTHON) is $$($(PYTHON) -V 2>&1));" \
+	       "Debian/Ubuntu: apt install python3-venv, or PYTHON=python3.11 make ..." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c binder/requirements.txt -e ".[test]"
@@ -19,8 +32,26 @@ $(STAMP): pyproject.toml binder/requirements.txt
 
 install: $(STAMP)
 
-# Debian packages the tests use as references and drivers. Installed only when
-# running as root and missing; otherwise the tests that need them say why they skip.
+# JupyterHub and nbgitpuller (into .venv, beside the course) and configurable-http-proxy (npm).
+$(HUB_STAMP): $(STAMP) hub/requirements.txt
+	$(PY) -m pip install -q -c binder/requirements.txt -r hub/requirements.txt
+	touch $(HUB_STAMP)
+
+$(PROXY_BIN): hub/package.json hub/package-lock.json
+	cd hub && npm ci --no-audit --no-fund --silent
+	touch $(PROXY_BIN)
+
+hub-install: $(HUB_DEPS)
+
+# A local JupyterHub classroom on http://127.0.0.1:8000 with STUDENTS accounts; prints each
+# student's nbgitpuller link (course/instructor-guide.md, "Classroom on JupyterHub").
+hub: $(HUB_DEPS)
+	@command -v npm >/dev/null || { echo "make hub needs Node.js and npm (configurable-http-proxy)" >&2; exit 1; }
+	$(PY) hub/classroom.py --students $(STUDENTS)
+
+# Debian packages the tests use as references and drivers (and bubblewrap, the grading
+# sandbox). Installed only when running as root and missing; otherwise the tests that need
+# them say why they skip.
 system-deps:
 	@missing=""; \
 	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -35,17 +66,36 @@ system-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check tcpedu tests benchmarks hub
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/00-start-here.ipynb
 
-test: system-deps $(STAMP) lint
-	$(VENV)/bin/pytest tests
-	$(VENV)/bin/pytest --nbval-lax -p no:randomly $(NOTEBOOKS)
+# The lab notebooks (student, solution and testing versions) from their one description.
+labs: $(STAMP)
+	$(PY) course/labs/build_labs.py
 
-bench: $(STAMP)
+# Student versions only, graded (solution() off), to hand out: make handout DEST=handout/
+DEST ?= handout
+handout: $(STAMP)
+	$(PY) course/labs/build_labs.py --release $(DEST) --graded
+
+# One pytest run (library tests, browser tests, every notebook under nbval), spread over
+# TEST_JOBS workers; tests/conftest.py keeps each test file (and all browser tests, which share
+# one JupyterLab and one browser) on a single worker.
+test:
+	@rm -f test-artifacts/stage-times; start=$$(date +%s); \
+	.ci/stage "system packages" $(MAKE) -s system-deps && \
+	.ci/stage "environment (.venv, hub)" $(MAKE) -s install hub-install && \
+	.ci/stage "lint (ruff)" $(VENV)/bin/ruff check tcpedu tests benchmarks hub && \
+	.ci/stage "tests and notebooks (pytest, $(TEST_JOBS) workers)" \
+	  $(VENV)/bin/pytest -p no:randomly $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadgroup,) \
+	    --nbval-lax --ignore=tests/browser/notebooks tests $(NOTEBOOKS); \
+	rc=$$?; echo; echo "make test, by stage:"; cat test-artifacts/stage-times; \
+	echo "total: $$(( $$(date +%s) - start )) s"; exit $$rc
+
+bench: $(HUB_DEPS)
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts hub/node_modules

@@ -1,25 +1,34 @@
 """Binder's set-up is the tested set-up: exact pins, no local references, and a fresh venv built
 from ``binder/`` alone (requirements, then postBuild) runs every notebook under nbval.
 
-The last test is SLOW (about two minutes: a new venv with JupyterLab, then the whole course). It
-installs only from a local wheelhouse (``~/.cache/tcpedu/wheelhouse``, or ``$TCPEDU_WHEELHOUSE``),
-filled from PyPI the first time.
+The last test is SLOW: it installs only from a local wheelhouse (``~/.cache/tcpedu/wheelhouse``,
+or ``$TCPEDU_WHEELHOUSE``, filled from PyPI the first time). The environment of
+``binder/requirements.txt`` (plus the test harness) is built once per hash of those pins, in
+``~/.cache/tcpedu/binder-env-HASH``; each run then makes a new venv layered on it (a ``.pth``
+file), runs ``pip install -r binder/requirements.txt`` there (which must find everything
+satisfied), runs ``postBuild`` (tcpedu from a clean copy of the tree) and then every notebook.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 import tomllib
 from _course_support import (
     BUILD_TOOLS,
     ROOT,
+    WHEELHOUSE,
     clean_copy,
     harness_pins,
     offline_pip_env,
@@ -67,13 +76,42 @@ def test_postbuild_stops_on_error_and_installs_tcpedu_alone():
     assert installs and all("--no-deps" in ln for ln in installs)
 
 
+def _site_packages(env_dir: Path) -> Path:
+    relative = Path(sysconfig.get_path("purelib")).relative_to(sys.prefix)
+    return env_dir / relative
+
+
+def requirements_env() -> Path:
+    """The venv holding binder/requirements.txt and the test harness, built once per hash of
+    those pins (and of this Python); a lock keeps parallel runs from building it twice."""
+    pins = [*requirement_lines(), *harness_pins()]
+    key = hashlib.sha256("\n".join([sys.version, *pins]).encode()).hexdigest()[:16]
+    cache = WHEELHOUSE.parent / f"binder-env-{key}"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.parent / f"binder-env-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (cache / ".complete").exists():
+            return cache
+        shutil.rmtree(cache, ignore_errors=True)  # a build that was interrupted
+        house = wheelhouse([*pins, *BUILD_TOOLS])
+        venv.create(cache, with_pip=True)
+        done = subprocess.run([str(cache / "bin" / "python"), "-m", "pip", "install", "-q", *pins],
+                              env=offline_pip_env(house), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        (cache / ".complete").write_text("\n".join(pins) + "\n")
+    return cache
+
+
 @pytest.mark.binder
 def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
-    # SLOW: builds a venv the way Binder does, from binder/ alone, then runs nbval in it.
-    house = wheelhouse([*requirement_lines(), *harness_pins(), *BUILD_TOOLS])
+    # SLOW: a venv the way Binder builds it, from binder/ alone, then nbval over the course.
+    base = requirements_env()
+    house = wheelhouse(list(BUILD_TOOLS))
     clone = clean_copy(tmp_path / "repo")
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
+    (_site_packages(env_dir) / "binder-requirements.pth").write_text(
+        f"{_site_packages(base)}\n")
     bin_dir = env_dir / "bin"
     env = offline_pip_env(house)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
@@ -84,12 +122,13 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
         assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done
 
-    run(str(bin_dir / "python"), "-m", "pip", "install", "-q", "-r", "binder/requirements.txt")
+    installed = run(str(bin_dir / "python"), "-m", "pip", "install", "-r",
+                    "binder/requirements.txt").stdout
+    assert "Successfully installed" not in installed  # the cached environment is the pinned one
     run("bash", "binder/postBuild")
     where = run(str(bin_dir / "python"), "-c",
                 "import tcpedu.teach.course as c; print(c.notebooks_dir())", cwd=tmp_path).stdout
     assert "site-packages" in where and "course_data" in where  # the installed copy, not the clone
-    run(str(bin_dir / "python"), "-m", "pip", "install", "-q", *harness_pins())
     notebooks = sorted(str(p) for p in (clone / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     assert len(notebooks) == 11
     done = run(str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",

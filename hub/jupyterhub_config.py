@@ -1,0 +1,62 @@
+# JupyterHub configuration of the local classroom (`make hub`; hub/classroom.py writes the
+# TCPEDU_HUB_* variables and starts `jupyterhub -f hub/jupyterhub_config.py`).
+#
+# A demo on one machine, with JupyterHub's own simple parts: the dummy authenticator (every
+# student account shares one password), the simple local-process spawner (every student's server
+# runs as this user, with a home folder under the state folder), configurable-http-proxy from npm
+# in front. For a real class use Zero to JupyterHub or The Littlest JupyterHub: see
+# course/instructor-guide.md, "Classroom on JupyterHub".
+import os
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (JupyterHub's config loader provides it)
+
+env = os.environ
+HERE = Path(__file__).resolve().parent
+STATE = Path(env["TCPEDU_HUB_STATE"])
+STUDENTS = [s for s in env.get("TCPEDU_HUB_STUDENTS", "").split(",") if s]
+BIN = Path(sys.executable).parent  # the project's .venv: JupyterHub, JupyterLab, tcpedu
+
+c.JupyterHub.bind_url = f"http://127.0.0.1:{env.get('TCPEDU_HUB_PORT', '8000')}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(env["TCPEDU_HUB_INTERNAL_PORT"])
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.log_level = env.get("TCPEDU_HUB_LOG_LEVEL", "WARN")
+
+c.JupyterHub.proxy_class = "configurable-http-proxy"
+c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env['TCPEDU_HUB_PROXY_API_PORT']}"
+c.ConfigurableHTTPProxy.auth_token = env["TCPEDU_HUB_PROXY_TOKEN"]
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = env["TCPEDU_HUB_PASSWORD"]
+c.Authenticator.allowed_users = set(STUDENTS)
+c.Authenticator.admin_users = {"instructor"}
+
+# The instructor's scripts (tests, benchmarks) act through a service token.
+c.JupyterHub.services = [{"name": "classroom", "api_token": env["TCPEDU_HUB_API_TOKEN"]}]
+c.JupyterHub.load_roles = [{
+    "name": "classroom",
+    "scopes": ["admin:users", "admin:servers", "admin:server_state", "access:servers",
+               "read:users"],
+    "services": ["classroom"],
+}]
+
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")
+c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = 180
+c.Spawner.http_timeout = 180
+c.Spawner.environment = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "MPLBACKEND": "Agg",
+                         "JUPYTERHUB_SINGLEUSER_APP": "jupyter_server.serverapp.ServerApp"}
+args = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+if os.geteuid() == 0:
+    args.append("--allow-root")  # every student's server runs as this (root) user in the demo
+if env.get("TCPEDU_HUB_EXPOSE_APP") == "1":  # the browser test drives JupyterLab through it
+    args.append("--LabApp.expose_app_in_browser=True")
+c.Spawner.args = args
