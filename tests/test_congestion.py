@@ -1,4 +1,4 @@
-"""Congestion control: Reno (RFC 5681, RFC 6582) and the "none" controller."""
+"""Congestion control: Reno (RFC 5681, RFC 6582), CUBIC (RFC 9438), "none", and the registry."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pair import ConnectionPair
 from tcpedu.errors import ParameterError
 from tcpedu.model.congestion import (
     UNLIMITED,
+    LossKind,
     NoCongestionControl,
     Reno,
     initial_window,
@@ -37,7 +38,7 @@ def test_slow_start_grows_one_mss_per_ack_then_avoidance_one_mss_per_window():
 
 def test_fast_loss_halves_and_inflates_then_deflates():
     cc = Reno(100, initial_cwnd=1000)
-    cc.on_loss("fast", flight=1000, now=0.0)
+    cc.on_loss(LossKind.DUPACK, flight=1000, now=0.0)
     assert cc.ssthresh == 500 and cc.cwnd == 800 and cc.in_recovery
     cc.on_dup_ack(0.0)
     assert cc.cwnd == 900
@@ -49,26 +50,26 @@ def test_fast_loss_halves_and_inflates_then_deflates():
 
 def test_timeout_drops_cwnd_to_one_segment():
     cc = Reno(100, initial_cwnd=1000)
-    cc.on_loss("rto", flight=1000, now=0.0)
+    cc.on_loss(LossKind.TIMEOUT, flight=1000, now=0.0)
     assert cc.cwnd == 100 and cc.ssthresh == 500 and not cc.in_recovery
 
 
 def test_ssthresh_never_falls_below_two_segments():
     cc = Reno(100)
-    cc.on_loss("rto", flight=50, now=0.0)
+    cc.on_loss(LossKind.TIMEOUT, flight=50, now=0.0)
     assert cc.ssthresh == 200
 
 
 def test_none_controller_never_limits():
     cc = NoCongestionControl(100)
-    cc.on_loss("fast", 1000, 0.0)
-    cc.on_loss("rto", 1000, 0.0)
+    cc.on_loss(LossKind.DUPACK, 1000, 0.0)
+    cc.on_loss(LossKind.TIMEOUT, 1000, 0.0)
     assert cc.cwnd == UNLIMITED
 
 
 def test_unknown_controller_is_a_parameter_error():
-    with pytest.raises(ParameterError, match="congestion='cubic'"):
-        make_controller("cubic", 100)
+    with pytest.raises(ParameterError, match="congestion='vegas'"):
+        make_controller("vegas", 100)
 
 
 def test_transfer_shows_slow_start_then_congestion_avoidance_in_snapshots():

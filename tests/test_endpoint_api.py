@@ -71,8 +71,8 @@ def test_an_endpoint_can_connect_again_once_closed():
 @pytest.mark.parametrize("field, value", [
     ("mss", 0), ("mss", "big"), ("rcv_buffer", -1), ("isn", 2**32), ("isn_mode", "clock"),
     ("rto_min", 0), ("rto_max", -1.0), ("max_retries", 0), ("delayed_ack", 0.7),
-    ("wscale", 15), ("receiver", "selective"), ("congestion", "cubic"), ("initial_cwnd", 1460),
-    ("sack", "yes"), ("send_buffer", 0), ("app_read_rate", -5), ("msl", 0), ("secret", b""),
+    ("wscale", 15), ("receiver", "selective"), ("congestion", "vegas"), ("initial_cwnd", 1460),
+    ("sack", "yes"), ("send_buffer", 0), ("app_read_rate", -5), ("msl", 0), ("secret", b""), ("nodelay", 1), ("syn_timeout", 0), ("challenge_ack_limit", 0),
 ])
 def test_bad_config_values_raise_parameter_error_naming_the_field(field, value):
     with pytest.raises(ParameterError, match=f"^Config {field}="):
@@ -81,7 +81,12 @@ def test_bad_config_values_raise_parameter_error_naming_the_field(field, value):
 
 def test_rto_min_above_rto_max_is_refused():
     with pytest.raises(ParameterError, match="rto_min"):
-        Config(rto_min=5.0, rto_max=1.0)
+        Config(rto_min=90.0, rto_max=60.0)
+
+
+def test_rto_cap_below_60_seconds_is_refused_rfc6298_section_2_5():
+    with pytest.raises(ParameterError, match="at least 60 s"):
+        Config(rto_max=10.0)
 
 
 def test_config_is_frozen():

@@ -49,8 +49,10 @@ def test_every_edge_cites_an_rfc_9293_section():
         assert edge.rfc.startswith("§3."), edge
 
 
-def test_figure_5_has_the_classic_nineteen_edges():
-    assert len(FIGURE_5) == 19
+def test_figure_5_has_its_twenty_edges_with_syn_received_rst_to_listen_rfc9293_figure_5():
+    assert len(FIGURE_5) == 20
+    assert TRANSITIONS[(State.SYN_RECEIVED, Trigger.RCV_RST)] in FIGURE_5
+    assert TRANSITIONS[(State.SYN_RECEIVED, Trigger.RCV_RST)].target is State.LISTEN
     assert all(TRANSITIONS[(e.source, e.trigger)] is e for e in FIGURE_5)
     assert FIGURE_5[0].label() == "passive OPEN / create TCB"
 
