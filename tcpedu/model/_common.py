@@ -4,7 +4,7 @@ sets of states in which each job happens (looked up on the hot path, so kept as 
 from __future__ import annotations
 
 from .segment import Flags, Options
-from .states import State, Trigger
+from .states import State
 
 # The states as module constants: ``State.X`` is an attribute lookup on the enum class.
 S_CLOSED = State.CLOSED
@@ -36,5 +36,3 @@ SENDING_STATES = frozenset({S_ESTABLISHED, S_CLOSE_WAIT, S_FIN_WAIT_1, S_CLOSING
 ACK_STATES = frozenset(s for s in State if s.synchronized)
 #: States after our FIN is queued.
 FIN_STATES = frozenset({S_FIN_WAIT_1, S_FIN_WAIT_2, S_CLOSING, S_LAST_ACK, S_TIME_WAIT})
-#: Where an arriving FIN leads (RFC 9293 §3.10.7.4, eighth); FIN-WAIT-1 is decided separately.
-FIN_TRIGGERS = {S_ESTABLISHED: Trigger.RCV_FIN, S_FIN_WAIT_2: Trigger.RCV_FIN}

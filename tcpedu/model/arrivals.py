@@ -13,12 +13,9 @@ from ._common import (
     F_RST,
     F_RST_ACK,
     FIN,
-    FIN_TRIGGERS,
     RST,
     S_CLOSED,
-    S_CLOSING,
     S_FIN_WAIT_1,
-    S_LAST_ACK,
     S_LISTEN,
     S_SYN_RECEIVED,
     S_SYN_SENT,
@@ -131,7 +128,7 @@ class Arrivals:
                 self.remote_ip = want[0]
             self._learn_peer_syn(seg)
             self._choose_iss(now)
-            self._change(Trigger.RCV_SYN)
+            self._arrive(syn=True)
             self._syn_start = now
             self._send_syn(now, ack=True)
 
@@ -162,11 +159,11 @@ class Arrivals:
             self._cancel("rto")
             self.recovery.take_sample(seg.ack, now)
             self.retries = 0
-            self._change(Trigger.RCV_SYN_ACK)
+            self._arrive(syn=True, ack=True)
             self._ack_now = True  # the third segment of the handshake (data may ride on it)
             self._process_queued_syn_text(now)  # §3.10.7.3: continue at the sixth step
         else:
-            self._change(Trigger.RCV_SYN)  # simultaneous open (§3.5, Figure 8)
+            self._arrive(syn=True)  # simultaneous open (§3.5, Figure 8)
             self._cancel("rto")
             self._send_syn(now, ack=True)
 
@@ -195,7 +192,7 @@ class Arrivals:
         if self._passive and self._acceptable(seg.seq, seg.seg_len, self.rcv_wnd):
             self._ignore(seg, "SYN in SYN-RECEIVED after a passive OPEN: back to LISTEN "
                               "(§3.10.7.4)")
-            self._change(Trigger.RCV_SYN)
+            self._change(Trigger.RCV_SYN_IN_WINDOW)
             self._back_to_listen()
             return None
         return seg
@@ -323,7 +320,7 @@ class Arrivals:
             self._ignore(seg, "ACK does not acknowledge our SYN,ACK: RST (§3.10.7.4)")
             self._reset_to(seg)
             return False
-        self._change(Trigger.RCV_ACK_OF_SYN)
+        self._arrive(ack=True)
         self.snd_wl1 = seq_add(seg.seq, -1)  # let this segment set the (scaled) window
         return True
 
@@ -332,14 +329,11 @@ class Arrivals:
         """After the ACK field: our FIN acknowledged, then text (seventh) and FIN (eighth)."""
         fin_acked_now = not fin_was_acked and self._our_fin_acked()
         state = self.state
-        if fin_acked_now:
-            if state is S_LAST_ACK:
-                self._change(Trigger.RCV_ACK_OF_FIN)
+        if fin_acked_now and state not in TEXT_STATES:  # CLOSING, LAST-ACK: nothing more comes
+            self._arrive(ack=True, acks_fin=True)
+            if self.state is S_CLOSED:
                 self._closed("closed")
-                return
-            if state is S_CLOSING:
-                self._change(Trigger.RCV_ACK_OF_FIN)
-                return
+            return
         fin_now = False
         if state in TEXT_STATES and (payload or fin):
             fin_now = self._accept_text(now, seq, payload, fin)
@@ -349,13 +343,9 @@ class Arrivals:
             else:
                 self._events.append(PeerClosed())
             self._ack_now = True
-            if state is S_FIN_WAIT_1:
-                self._change(Trigger.RCV_FIN_AND_ACK_OF_FIN if fin_acked_now or
-                             self._our_fin_acked() else Trigger.RCV_FIN)
-            else:
-                self._change(FIN_TRIGGERS[state])
-        elif fin_acked_now and state is S_FIN_WAIT_1:
-            self._change(Trigger.RCV_ACK_OF_FIN)
+        if fin_now or fin_acked_now:
+            self._arrive(ack=True, fin=fin_now,
+                         acks_fin=fin_acked_now or (state is S_FIN_WAIT_1 and self._our_fin_acked()))
 
     def _our_fin_acked(self) -> bool:
         return self._fin_queued and seq_gt(self.snd_una, self._fin_seq)
@@ -366,8 +356,7 @@ class Arrivals:
         if syn_rcvd and not passive:
             reason = "connection refused"  # an active OPEN that met a RST (§3.10.7.4)
         self._events.append(ConnectionReset(reason))
-        self._change(Trigger.RCV_RST if passive or not syn_rcvd
-                     else Trigger.RCV_RST_ACTIVE_OPEN)
+        self._arrive(rst=True, passive=passive or not syn_rcvd)
         if passive:
             self._back_to_listen()
         else:

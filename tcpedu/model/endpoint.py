@@ -43,7 +43,7 @@ from .segment import Segment
 from .sending import Sending
 from .seq import seq_add, seq_diff
 from .snapshot import Snapshot
-from .states import CALL_REFUSALS, Trigger, transition
+from .states import CALL_REFUSALS, Transition, Trigger, arrival_transitions, transition
 from .timers import Timers
 
 __all__ = ["Config", "DEFAULT_PEER_MSS", "Endpoint", "RECEIVERS"]
@@ -324,10 +324,18 @@ class Endpoint(Arrivals, Sending, Timers):
 
     # ------------------------------------------------------------------ state changes
     def _change(self, trigger: Trigger) -> None:
-        edge = transition(self.state, trigger)
+        self._take(transition(self.state, trigger))
+
+    def _arrive(self, **facts: bool) -> None:
+        """Take the edges an arriving segment's facts choose: the table's one choice
+        (:func:`tcpedu.model.states.arrival_transitions`, shared with the capture analysis)."""
+        for edge in arrival_transitions(self.state, **facts):
+            self._take(edge)
+
+    def _take(self, edge: Transition) -> None:
         old = self.state
         self.state = edge.target
-        self._events.append(StateChange(old, edge.target, str(trigger), edge.rfc))
+        self._events.append(StateChange(old, edge.target, str(edge.trigger), edge.rfc))
         if edge.target is S_ESTABLISHED:
             self._events.append(Connected())
             self.recovery.handshake_done()
