@@ -157,7 +157,7 @@ class Driver:
             self.log.append(Exchanged(time.time(), "linux", seg, packet))
             if not self._lost("linux", seg):
                 rcv_nxt = self.ep.rcv_nxt
-                self.ep.receive(time.monotonic(), seg)
+                self.ep.receive(time.monotonic(), seg, LINUX_IP)
                 self._flush(seg, rcv_nxt)
 
 
