@@ -89,7 +89,7 @@ test:
 	.ci/stage "environment (.venv, hub)" $(MAKE) -s install hub-install && \
 	.ci/stage "lint (ruff)" $(VENV)/bin/ruff check tcpedu tests benchmarks hub && \
 	.ci/stage "tests and notebooks (pytest, $(TEST_JOBS) workers)" \
-	  $(VENV)/bin/pytest -p no:randomly $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadgroup,) \
+	  $(VENV)/bin/pytest -p no:randomly $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile,) \
 	    --nbval-lax --ignore=tests/browser/notebooks tests $(NOTEBOOKS); \
 	rc=$$?; echo; echo "make test, by stage:"; cat test-artifacts/stage-times; \
 	echo "total: $$(( $$(date +%s) - start )) s"; exit $$rc

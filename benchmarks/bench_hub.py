@@ -22,14 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = 3
 
 
-def _pss_kb(pid: int) -> int:
+def _pss_kb(pid: int, field: str = "Pss:") -> int:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _pss_kb(pid, "Rss:")
 
 
 def _children(pid: int) -> list[int]:
@@ -134,16 +138,18 @@ def main() -> None:
             server_mb = _pss_kb(pid) / 1024
             kernel_mb = sum(_pss_kb(k) for kernel in kernels for k in _tree(kernel)) / 1024
             cpu = sum(_cpu_seconds(k) for k in kernels)
-            rows.append((student, server_mb, kernel_mb, cpu))
+            rss_mb = sum(_rss_kb(p) for p in _tree(pid)) / 1024
+            rows.append((student, server_mb, kernel_mb, cpu, rss_mb))
         servers = {pid for s in room.students
                    for pid in _tree(room.api("GET", f"/users/{s}")["servers"][""]["state"]["pid"])}
         hub_mb = sum(_pss_kb(p) for p in _tree(room.hub.pid) if p not in servers) / 1024
     print(f"   reference: a bare Python interpreter {bare_mb:.0f} MB (PSS)")
     print(f"   hub overhead (JupyterHub + configurable-http-proxy): {hub_idle:.0f} MB idle, "
           f"{hub_mb:.0f} MB with {STUDENTS} servers running")
-    for student, server_mb, kernel_mb, cpu in rows:
+    for student, server_mb, kernel_mb, cpu, rss_mb in rows:
         print(f"   {student}: server {server_mb:.0f} MB + course kernel after notebook 02 "
-              f"{kernel_mb:.0f} MB = {server_mb + kernel_mb:.0f} MB; kernel CPU {cpu:.1f} s")
+              f"{kernel_mb:.0f} MB = {server_mb + kernel_mb:.0f} MB PSS ({rss_mb:.0f} MB RSS, "
+              f"what a container alone would hold); kernel CPU {cpu:.1f} s")
     per = sum(r[1] + r[2] for r in rows) / len(rows)
     cpu = sum(r[3] for r in rows) / len(rows)
     print(f"   per student: {per:.0f} MB ({per / bare_mb:.0f}x a bare interpreter), "

@@ -1,47 +1,46 @@
-"""Settings for the whole test run: parallel groups for pytest-xdist, and the time by part.
+"""Settings for the whole test run: how pytest-xdist shares the work, and the time by part.
 
 ``make test`` runs one pytest over the library tests, the browser tests and every notebook
-(nbval) with ``-n N --dist loadgroup``. Each item gets an ``xdist_group``, so that whatever
-must share one process stays on one worker:
-
-- a test file (or a notebook) is one group: module fixtures (a graded batch, a simulated
-  capture) are built once, and a notebook's cells run in order in one kernel;
-- every browser test is in the ``browser`` group: one JupyterLab and one Chromium serve them all
-  (tests/browser/conftest.py's session fixtures).
+(nbval) with ``-n N --dist loadfile``, scheduled by :class:`CourseScheduling`: each test file
+(and each notebook) goes whole to one worker, so module fixtures (a graded batch, a simulated
+capture) are built once and a notebook's cells run in order in one kernel; and every browser test
+under tests/browser/ goes to the same worker, so one JupyterLab and one Chromium serve them all
+(tests/browser/conftest.py's session fixtures). (pytest-xdist's own ``loadgroup`` marks do not
+reach its scheduler under pytest 9.2, which no longer lets it rename test ids.)
 
 Tests that touch the kernel's network use private namespaces (tcpedu.capture.netns) and free
-ports, so groups never collide. At the end, the time spent in each part of the run is printed
+ports, so files never collide. At the end, the time spent in each part of the run is printed
 (summed over workers).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BROWSER = HERE / "browser"
 _SECONDS: dict[str, float] = defaultdict(float)
 
 
-def _group(item: pytest.Item) -> str:
-    path = Path(str(item.path)).resolve()
-    if path == BROWSER or BROWSER in path.parents:
-        return "browser"
-    try:
-        return str(path.relative_to(ROOT))
-    except ValueError:
-        return str(path)
+def scope(nodeid: str) -> str:
+    """The unit of work a test belongs to: ``browser`` for every browser test, else its file."""
+    path = nodeid.split("::", 1)[0]
+    return "browser" if path.startswith("tests/browser/") else path
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(name=_group(item)))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class CourseScheduling(LoadFileScheduling):
+        """``loadfile``, with all browser tests as one unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return scope(nodeid)
+
+    return CourseScheduling(config, log)
 
 
 def _part(nodeid: str) -> str:
