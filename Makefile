@@ -36,6 +36,7 @@ system-deps:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks
+	$(VENV)/bin/lint-imports
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb
