@@ -35,7 +35,7 @@ system-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tcpedu tests benchmarks
+	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb

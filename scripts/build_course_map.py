@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Generate the course map and the navigation cells from the notebooks themselves.
+"""Keep the course notebooks' pairs in step, and generate the course map and navigation from them.
 
-Like PythonDataScienceHandbook's ``tools/add_navigation.py``: each notebook's title (its first
+Each notebook is a jupytext pair: ``NN-title.md`` (a MyST Markdown notebook, the text you edit and
+review) beside ``NN-title.ipynb`` (stored without outputs), paired as ``ipynb,md:myst``. Edit either
+side and run this script (or ``jupytext --sync``): the side changed last wins, as with jupytext.
+
+Then, like PythonDataScienceHandbook's ``tools/add_navigation.py``: each notebook's title (its first
 ``# `` heading) and the first sentence of its Overview become one line of the course map, which is
 written into README.md (between ``<!-- course-map:start -->`` and ``<!-- course-map:end -->``) and
-into the cell of ``00-start-here.ipynb`` that holds ``<!-- course-map -->``. Every notebook gets a
+into the cell of ``00-start-here`` that holds ``<!-- course-map -->``. Every notebook gets a
 ``< previous | contents | next >`` cell right after its title cell and as its last cell.
 
-    python scripts/build_course_map.py           # rewrite what is out of date
+    python scripts/build_course_map.py           # sync the pairs, rewrite what is out of date
     python scripts/build_course_map.py --check   # exit 1 if anything would change
 """
 
@@ -15,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,11 +34,63 @@ MAP_MARK = "<!-- course-map -->"
 NAV_MARK = "<!-- navigation -->"
 README_START, README_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 CONTENTS = "00-start-here.ipynb"
+#: How every notebook is paired (jupytext's ``formats`` metadata).
+FORMATS = "ipynb,md:myst"
+TEXT_FORMAT = "md:myst"
 
 
 def notebook_files(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The course notebooks in order."""
-    return sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+    """The course notebooks in order (the .ipynb side of each pair)."""
+    stems = {p.stem for p in folder.glob("[0-9][0-9]-*.ipynb")}
+    stems |= {p.stem for p in folder.glob("[0-9][0-9]-*.md")}
+    return [folder / f"{stem}.ipynb" for stem in sorted(stems)]
+
+
+def text_of(path: Path) -> Path:
+    """The MyST Markdown side of the pair ``path`` belongs to."""
+    return path.with_suffix(".md")
+
+
+def read_pair(path: Path) -> nbformat.NotebookNode:
+    """The notebook of the pair ``path``: the side changed last wins (as ``jupytext --sync``).
+
+    Outputs are never kept (the notebooks are stored clean), so the text side carries everything.
+    """
+    md = text_of(path)
+    sides = [p for p in (path, md) if p.exists()]
+    newest = max(sides, key=lambda p: (p.stat().st_mtime, p.suffix == ".md"))
+    nb = jupytext.read(newest)
+    nb.metadata.setdefault("jupytext", {})["formats"] = FORMATS
+    nb.metadata["jupytext"].pop("text_representation", None)
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    return nb
+
+
+def write_pair(nb: nbformat.NotebookNode, path: Path) -> bool:
+    """Write both sides of the pair from ``nb``; return whether either file changed."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    _stable_ids(nb, path.stem)
+    ipynb = nbformat.writes(nb)
+    ipynb += "" if ipynb.endswith("\n") else "\n"
+    text = jupytext.writes(nb, fmt=TEXT_FORMAT)
+    changed = False
+    for target, content in ((path, ipynb), (text_of(path), text)):
+        if not target.exists() or target.read_text(encoding="utf-8") != content:
+            target.write_text(content, encoding="utf-8")
+            changed = True
+    return changed
+
+
+def pair_in_sync(path: Path) -> bool:
+    """Whether the .md is exactly what jupytext writes from the .ipynb (and both exist)."""
+    md = text_of(path)
+    if not (path.exists() and md.exists()):
+        return False
+    nb = nbformat.read(path, as_version=4)
+    return (nb.metadata.get("jupytext", {}).get("formats") == FORMATS
+            and jupytext.writes(nb, fmt=TEXT_FORMAT) == md.read_text(encoding="utf-8"))
 
 
 def title_and_overview(nb: nbformat.NotebookNode) -> tuple[str, str]:
@@ -45,11 +104,11 @@ def title_and_overview(nb: nbformat.NotebookNode) -> tuple[str, str]:
     return title.group(1).strip(), first
 
 
-def course_map(files: list[Path], prefix: str = "") -> str:
+def course_map(notebooks: dict[Path, nbformat.NotebookNode], prefix: str = "") -> str:
     """Markdown list: one linked line per notebook."""
     lines = []
-    for path in files:
-        title, overview = title_and_overview(nbformat.read(path, as_version=4))
+    for path, nb in notebooks.items():
+        title, overview = title_and_overview(nb)
         lines.append(f"- [{title}]({prefix}{path.name}): {overview}")
     return "\n".join(lines)
 
@@ -78,10 +137,9 @@ def _nav_cell(text: str) -> nbformat.NotebookNode:
     return cell
 
 
-def update_notebook(path: Path, files: list[Path], index: int, map_text: str) -> bool:
-    """Refresh one notebook's navigation cells (and the map in 00); return whether it changed."""
-    nb = nbformat.read(path, as_version=4)
-    before = nbformat.writes(nb)
+def add_navigation(nb: nbformat.NotebookNode, files: list[Path], index: int,
+                   map_text: str) -> None:
+    """Put the navigation cells (and, in 00, the map) into ``nb``."""
     nb.cells = [c for c in nb.cells if not c.source.startswith(NAV_MARK)]
     nav = navigation(files, index)
     nb.cells.insert(1, _nav_cell(nav))
@@ -90,12 +148,6 @@ def update_notebook(path: Path, files: list[Path], index: int, map_text: str) ->
         if cell.cell_type == "markdown" and MAP_MARK in cell.source:
             head = cell.source.split(MAP_MARK)[0]
             cell.source = f"{head}{MAP_MARK}\n{map_text}"
-    _stable_ids(nb, path.stem)
-    after = nbformat.writes(nb)
-    if after != before:
-        path.write_text(after + ("" if after.endswith("\n") else "\n"), encoding="utf-8")
-        return True
-    return False
 
 
 def _stable_ids(nb: nbformat.NotebookNode, stem: str) -> None:
@@ -118,31 +170,35 @@ def update_readme(map_text: str, readme: Path = README) -> bool:
     return False
 
 
-def build(check: bool = False) -> list[str]:
-    """Regenerate everything; with ``check``, change nothing and list what is out of date."""
-    files = notebook_files()
+def _build(files: list[Path], readme: Path) -> list[str]:
+    notebooks = {p: read_pair(p) for p in files}
+    map_nb = course_map(notebooks)
     changed = []
-    if check:
-        import shutil
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            copies = [Path(shutil.copy(p, tmp)) for p in files]
-            readme = Path(shutil.copy(README, tmp))
-            map_nb = course_map(copies)
-            for i, p in enumerate(copies):
-                if update_notebook(p, copies, i, map_nb):
-                    changed.append(files[i].name)
-            if update_readme(course_map(files, "notebooks/"), readme):
-                changed.append("README.md")
-        return changed
-    map_nb = course_map(files)
-    for i, p in enumerate(files):
-        if update_notebook(p, files, i, map_nb):
-            changed.append(p.name)
-    if update_readme(course_map(files, "notebooks/")):
+    for i, (path, nb) in enumerate(notebooks.items()):
+        add_navigation(nb, files, i, map_nb)
+        if write_pair(nb, path):
+            changed.append(path.stem)
+    if update_readme(course_map(notebooks, "notebooks/"), readme):
         changed.append("README.md")
     return changed
+
+
+def build(check: bool = False, folder: Path = NOTEBOOKS, readme: Path = README) -> list[str]:
+    """Sync every pair and regenerate map and navigation; with ``check``, change nothing and
+    list what is out of date (a pair out of sync counts)."""
+    files = notebook_files(folder)
+    if not check:
+        return _build(files, readme)
+    stale = [p.stem for p in files if not pair_in_sync(p)]
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for path in files:
+            for side in (path, text_of(path)):
+                if side.exists():
+                    shutil.copy2(side, tmp)
+            copies.append(Path(tmp) / path.name)
+        changed = _build(copies, Path(shutil.copy(readme, tmp)))
+    return sorted(set(stale) | set(changed), key=lambda s: (s == "README.md", s))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tcpedu.capture.ipv4 import PROTO_TCP, unwrap, wrap
 
+from tcpedu.capture.ipv4 import PROTO_TCP, unwrap, wrap
 from tcpedu.errors import PermissionNeeded, SegmentError
 from tcpedu.model.segment import Flags, Options, Segment
 

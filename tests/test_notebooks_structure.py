@@ -1,10 +1,15 @@
-"""The course notebooks follow the template, are stored clean, and the map lists them all."""
+"""The course notebooks follow the template, are stored clean, are jupytext pairs in sync, lint
+clean with ruff, and the map lists them all."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 from _course_support import ROOT
@@ -62,6 +67,42 @@ def test_notebook_has_two_to_four_checked_exercises(path):
         following = next(c for c in cells[i + 1:] if c.cell_type == "code")
         assert re.search(r"check_prediction\(|\.check\(", following.source), \
             f"exercise at cell {i} is not checked in the notebook"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_notebook_is_a_myst_pair_in_sync(path):
+    """The .md is exactly what jupytext writes from the .ipynb, and reads back to the same cells."""
+    md = path.with_suffix(".md")
+    assert md.exists(), f"{md.name} is missing: run python scripts/build_course_map.py"
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["jupytext"]["formats"] == "ipynb,md:myst"
+    assert build_course_map.pair_in_sync(path), \
+        f"{path.stem}: .md and .ipynb differ; run python scripts/build_course_map.py"
+    text = jupytext.read(md)
+    assert [(c.cell_type, c.source) for c in text.cells] == \
+        [(c.cell_type, c.source) for c in nb.cells]
+
+
+def test_only_paired_notebooks_in_the_folder():
+    folder = ROOT / "notebooks"
+    assert sorted(p.stem for p in folder.glob("*.md")) == EXPECTED
+    assert not (ROOT / "scripts" / "notebooks_src").exists()
+
+
+def _ruff() -> str:
+    found = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert found, "ruff is part of the test extra"
+    return found
+
+
+def test_ruff_lints_the_notebook_code_and_finds_it_clean():
+    shown = subprocess.run([_ruff(), "check", "--show-files", "notebooks"], cwd=ROOT,
+                           capture_output=True, text=True).stdout
+    for path in PATHS:
+        assert str(path) in shown, f"ruff does not read {path.name}"
+    run = subprocess.run([_ruff(), "check", "--no-cache", "--output-format", "concise",
+                          "notebooks", "scripts"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:]
 
 
 def test_course_map_and_navigation_are_up_to_date():

@@ -159,6 +159,71 @@ def is_edge(source: State, target: State) -> bool:
     return any(t.source == source and t.target == target for t in TRANSITIONS.values())
 
 
+# -- which trigger an arriving segment fires ----------------------------------------------------
+# The receive-side triggers in the order §3.10.7 handles a segment's parts: the SYN (§3.10.7.2-3),
+# the ACK of our SYN (§3.10.7.4 fifth), the FIN and the ACK of our FIN together, the ACK of our
+# FIN, then the FIN (§3.10.7.4 eighth). Each applies from the state the previous one left.
+_ARRIVAL_ORDER: tuple[tuple[str, Trigger], ...] = (
+    ("syn_ack", Trigger.RCV_SYN_ACK),
+    ("syn", Trigger.RCV_SYN),
+    ("ack", Trigger.RCV_ACK_OF_SYN),
+    ("fin_and_acks_fin", Trigger.RCV_FIN_AND_ACK_OF_FIN),
+    ("acks_fin", Trigger.RCV_ACK_OF_FIN),
+    ("fin", Trigger.RCV_FIN),
+)
+
+_arrival_cache: dict[tuple[State, bool, bool, bool, bool, bool, bool], tuple[Transition, ...]] = {}
+
+
+def arrival_transitions(state: State, *, syn: bool = False, ack: bool = False, fin: bool = False,
+                        rst: bool = False, acks_fin: bool = False,
+                        passive: bool = True) -> tuple[Transition, ...]:
+    """The edges an acceptable arriving segment takes from ``state``, in order (RFC 9293 §3.10.7).
+
+    The ONE place that chooses a state-change trigger from an arriving segment: the capture
+    analysis (:mod:`tcpedu.reading.analysis`) infers a receiver's states with it, and the
+    endpoint (:mod:`tcpedu.model.endpoint`) is to choose its own triggers with it too (the
+    endpoint split of issue 13 moves it onto this function).
+
+    The caller says what the segment carries once its own checks passed: ``syn``, ``ack`` (an
+    acceptable ACK; in SYN-RECEIVED one that acknowledges our SYN), ``fin`` (a FIN taken in
+    order), ``rst`` (an acceptable RST), ``acks_fin`` (it acknowledges our FIN) and, for a RST
+    in SYN-RECEIVED, whether the connection was ``passive`` (came from LISTEN: back to LISTEN)
+    or active (CLOSED, §3.10.7.4). A RST fires only a reset; a SYN that arrives in a synchronized
+    state fires nothing (RFC 5961 answers it). Several edges may follow one another: an ACK of
+    our SYN carrying a FIN goes SYN-RECEIVED → ESTABLISHED → CLOSE-WAIT.
+    """
+    key = (state, syn, ack, fin, rst, acks_fin, passive)
+    found = _arrival_cache.get(key)
+    if found is not None:
+        return found
+    if rst:
+        trigger = (Trigger.RCV_RST_ACTIVE_OPEN if state is State.SYN_RECEIVED and not passive
+                   else Trigger.RCV_RST)
+        edge = TRANSITIONS.get((state, trigger))
+        found = (edge,) if edge is not None else ()
+    else:
+        facts = {"syn_ack": syn and ack, "syn": syn and not ack,
+                 "ack": ack and state is State.SYN_RECEIVED,
+                 "fin_and_acks_fin": fin and acks_fin, "acks_fin": acks_fin, "fin": fin}
+        if syn and ack and state is State.SYN_RECEIVED:   # simultaneous open: the SYN,ACK
+            facts["syn_ack"] = False                        # acknowledges our SYN (§3.10.7.4)
+        edges: list[Transition] = []
+        for fact, trigger in _ARRIVAL_ORDER:
+            edge = TRANSITIONS.get((state, trigger)) if facts[fact] else None
+            if edge is not None:
+                edges.append(edge)
+                state = edge.target
+        found = tuple(edges)
+    _arrival_cache[key] = found
+    return found
+
+
+def arrival_triggers(state: State, **facts: bool) -> tuple[Trigger, ...]:
+    """The triggers of :func:`arrival_transitions` (same arguments), in order."""
+    return tuple(edge.trigger for edge in arrival_transitions(state, **facts))
+
+
 #: User calls that do not change state but are only legal in some states (RFC 9293 §3.10).
 CALL_ALLOWED: dict[str, frozenset[State]] = {
     "send": frozenset(

@@ -62,7 +62,7 @@ from typing import IO, Any
 from ..capture.pcapio import CaptureReader, PathOrFile, ip_text
 from ..errors import ParameterError, SegmentError
 from ..model.segment import Flags, Options, Segment
-from ..model.states import TRANSITIONS, State, Trigger
+from ..model.states import TRANSITIONS, State, Transition, Trigger, arrival_transitions
 from ..trace import Host, SegmentSent, StateChanged, Trace
 
 _M = 0xFFFFFFFF
@@ -176,26 +176,7 @@ def _send_triggers(flags: int) -> tuple[Trigger, ...]:
     return _SEND_FIN if flags & FIN else ()
 
 
-def _receive_triggers(flags: int, acks_fin: bool) -> tuple[Trigger, ...]:
-    """Triggers a segment fires at its receiver, tried in order (each applies if it has an edge)."""
-    if flags & RST:
-        return (Trigger.RCV_RST,)
-    out: list[Trigger] = []
-    if flags & SYN:
-        out.append(Trigger.RCV_SYN_ACK if flags & ACK else Trigger.RCV_SYN)
-    if flags & ACK:
-        out.append(Trigger.RCV_ACK_OF_SYN)
-    if flags & FIN and acks_fin:
-        out.append(Trigger.RCV_FIN_AND_ACK_OF_FIN)
-    if acks_fin:
-        out.append(Trigger.RCV_ACK_OF_FIN)
-    if flags & FIN:
-        out.append(Trigger.RCV_FIN)
-    return tuple(out)
-
-
 _SEND_CACHE = {f: _send_triggers(f) for f in range(256)}
-_RECV_CACHE = {(f, a): _receive_triggers(f, a) for f in range(256) for a in (False, True)}
 
 
 class _Flow:
@@ -492,13 +473,16 @@ class Analyzer:
                triggers: tuple[Trigger, ...], time: float) -> None:
         for trigger in triggers:
             edge = TRANSITIONS.get((flow.state, trigger))
-            if edge is None:
-                continue
-            if conv.changes is not None:
-                conv.changes.append(StateChanged(time, conv.role(direction), flow.state,
-                                                 edge.target, str(trigger), edge.rfc))
-            flow.state = edge.target
-            conv.update_state_json()
+            if edge is not None:
+                self._take(conv, flow, direction, edge, time)
+
+    def _take(self, conv: Conversation, flow: _Flow, direction: int, edge: Transition,
+              time: float) -> None:
+        if conv.changes is not None:
+            conv.changes.append(StateChanged(time, conv.role(direction), flow.state,
+                                             edge.target, str(edge.trigger), edge.rfc))
+        flow.state = edge.target
+        conv.update_state_json()
 
     def _send(self, conv: Conversation, direction: int, flags: int, seq: int, seglen: int,
               time: float) -> None:
@@ -513,12 +497,17 @@ class Analyzer:
         direction, flags, ack, _seq, _seglen = conv.pending  # type: ignore[misc]
         receiver = 1 - direction
         flow = conv.flows[receiver]
+        if flow.state is State.ESTABLISHED and not flags & (FIN | RST | SYN):
+            return
         fin_end = flow.fin_end
         acks_fin = bool(flags & ACK and fin_end is not None
                         and (ack - fin_end) & _M < _HALF)
-        triggers = _RECV_CACHE[(flags & 0xFF, acks_fin)]
-        if triggers and (flow.state is not State.ESTABLISHED or flags & (FIN | RST | SYN)):
-            self._apply(conv, flow, receiver, triggers, time)
+        # The table's own choice of trigger (model.states.arrival_transitions), as the endpoint's.
+        for edge in arrival_transitions(flow.state, syn=bool(flags & SYN), ack=bool(flags & ACK),
+                                        fin=bool(flags & FIN), rst=bool(flags & RST),
+                                        acks_fin=acks_fin,
+                                        passive=conv.initial[receiver] is State.LISTEN):
+            self._take(conv, flow, receiver, edge, time)
 
 
 # ----------------------------------------------------------------------------------------------
