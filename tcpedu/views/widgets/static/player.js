@@ -181,7 +181,7 @@ function diagramSVG(data, cur, look) {
   const L = LOOKS[look];
   const [bw, bh] = L.box, [cw, ch] = L.cell;
   const dg = data.diagram;
-  const width = 3 * cw + 8, height = 7 * ch + 8;
+  const width = 3 * cw + 8, height = 7 * ch + 8 + L.font;
   const pos = {};
   for (const s of dg.states) pos[s.key] = [4 + s.col * cw + cw / 2, 4 + s.row * ch + ch / 2];
   const step = data.steps[cur];
