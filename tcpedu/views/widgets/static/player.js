@@ -272,6 +272,12 @@ function prepare(data) {
     }
     dg.prepared = true;
   }
+  // What the diagram shows at each step (redrawn only when it changes).
+  const last = {};
+  for (const s of data.steps) {
+    for (const c of s.changes) last[c[0]] = `${c[2]}/${c[3]}`;
+    s.diagramKey = JSON.stringify([last, s.states, s.changes]);
+  }
   return data;
 }
 
@@ -389,7 +395,11 @@ function render({ model, el }) {
     root.dataset.lastRow = lad.last + 1;
   }
 
+  let drawnDiagram = null;
   function drawDiagram() {
+    const key = `${showing}|${stepOf().diagramKey}`;
+    if (key === drawnDiagram && diagramPane.firstChild) return;
+    drawnDiagram = key;
     const d = diagramSVG(data, cur, look);
     diagramPane.innerHTML = d.svg + `<div class="tcpedu-caption">${d.caption.length
       ? d.caption.map(esc).join("<br>") : "no state change at this step"}</div>`;
@@ -552,11 +562,13 @@ function render({ model, el }) {
   });
 
   const onData = () => {
+    drawnDiagram = null;
     original = prepare(parse(model.get("data")));
     if (showing === "original") { data = original; cur = Math.min(cur, data.steps.length - 1); draw(); }
   };
   const onAlt = () => {
     clearTimeout(waiting);
+    drawnDiagram = null;
     alternative = prepare(parse(model.get("alt")));
     if (!alternative) showing = "original";
     onShowing();
