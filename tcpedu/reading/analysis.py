@@ -34,16 +34,18 @@ first), or else the sender of the first segment seen; both sides start ESTABLISH
 handshake was not captured.
 
 **JSON Lines** (``tcpedu analyze --json``, ``tcpedu simulate --json``): one object per TCP
-segment in capture order, exactly these keys::
+segment in capture order, these keys in this order::
 
     {"frame": 1, "stream": 0, "src": "10.0.0.1:40001", "dst": "10.0.0.2:80", "flags": "S",
      "seq": 0, "ack": 0, "len": 0, "analysis": [], "state": {"client": "SYN-SENT",
-     "server": "LISTEN"}}
+     "server": "LISTEN"}, "known": [], "marks": []}
 
 ``frame`` is the 1-based packet number in the file (non-TCP packets count), ``src``/``dst``
 ``ip:port`` (``[ip]:port`` for IPv6), ``flags`` the letters F S R P A U E C, ``seq``/``ack``
 relative, ``len`` the TCP payload length, ``analysis`` the sorted tags, ``state`` each side's
-state after the segment.
+state after the segment; ``known`` what a simulated sender knew about it (names from
+:data:`tcpedu.trace.KNOWN`; always empty for a capture) and ``marks`` the badges every view draws
+(see :mod:`tcpedu.reading.marks`). Simulated traces are read by :mod:`tcpedu.reading.segments`.
 
 Segment states are inferred from what was captured: they say what each side must have done,
 not what its kernel really holds (a segment lost before the capture point, or TIME-WAIT ending,
@@ -59,11 +61,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
-from ..capture.pcapio import CaptureReader, PathOrFile, ip_text
+from ..capture.pcapio import CaptureReader, CaptureStats, PathOrFile, ip_text
 from ..errors import ParameterError, SegmentError
 from ..model.segment import Flags, Options, Segment
 from ..model.states import TRANSITIONS, State, Transition, Trigger, arrival_transitions
-from ..trace import Host, SegmentSent, StateChanged, Trace
+from ..trace import FrameCounts, Host, SegmentSent, StateChanged, Trace
+from .marks import marks_of
 
 _M = 0xFFFFFFFF
 _HALF = 1 << 31
@@ -131,6 +134,7 @@ _ALSO_RETRANSMISSION = FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION
 _MAX_UNACKED = 10000          # Wireshark stops tracking unacked segments past this many
 _OOO_DEFAULT = 0.003          # out-of-order window without a handshake RTT (3 ms)
 _FAST_RT_WINDOW = 0.020       # a fast retransmission follows the dup ACKs within 20 ms
+_FOREVER = float("inf")
 
 _tag_cache: dict[int, tuple[str, ...]] = {}
 
@@ -150,10 +154,17 @@ _tag_json_cache: dict[int, str] = {}
 
 
 def _tags_json(mask: int) -> str:
+    """``"analysis": [...], "state"`` head and the ``"known": [], "marks": [...]`` tail parts of a
+    capture's JSON object for a tag mask: ``analysis`` JSON, then ``marks`` JSON."""
     text = _tag_json_cache.get(mask)
     if text is None:
-        text = _tag_json_cache[mask] = json.dumps(list(tag_names(mask)))
+        names = tag_names(mask)
+        text = _tag_json_cache[mask] = json.dumps(list(names))
+        _marks_json_cache[mask] = json.dumps(sorted(marks_of(names, ())))
     return text
+
+
+_marks_json_cache: dict[int, str] = {}
 
 
 # -- states: which triggers a segment fires ---------------------------------------------------
@@ -382,12 +393,17 @@ class Analyzer:
             if seglen > 0 and rev.lastack and ((rev.lastack - seq - seglen) & _M) < _HALF:
                 tags |= SPURIOUS_RETRANSMISSION
             elif not_advanced:
-                ooo_window = conv.first_rtt if conv.first_rtt != 0.0 else _OOO_DEFAULT
+                # Wireshark's time differences and thresholds are unsigned: a negative gap (a
+                # timestamp that went backwards) is never "soon", a negative first RTT makes
+                # every gap "soon".
+                first_rtt = conv.first_rtt
+                ooo_window = (_OOO_DEFAULT if first_rtt == 0.0 else
+                              first_rtt if first_rtt > 0.0 else _FOREVER)
                 # dupacknum is unsigned in Wireshark: its -1 ("ACKed unseen") counts as >= 2 here.
                 if ((rev.dupacknum >= 2 or rev.dupacknum < 0) and rev.lastack == seq
-                        and time - rev.lastack_time < _FAST_RT_WINDOW):
+                        and 0.0 <= time - rev.lastack_time < _FAST_RT_WINDOW):
                     tags |= FAST_RETRANSMISSION
-                elif (time - fwd.nextseq_time < ooo_window
+                elif (0.0 <= time - fwd.nextseq_time < ooo_window
                       and nextseq != (seq + seglen + (1 if flags & (SYN | FIN) else 0)) & _M):
                     tags |= OUT_OF_ORDER
                 else:
@@ -569,6 +585,14 @@ class CaptureSummary:
     malformed: int
     damage: str
     streams: list[StreamSummary] = field(default_factory=list)
+    counts: FrameCounts = field(default_factory=FrameCounts)
+
+
+def frame_counts(stats: CaptureStats) -> FrameCounts:
+    """A reader's statistics as the :class:`FrameCounts` a Trace and a summary carry."""
+    return FrameCounts(stats.frames, stats.tcp, stats.not_tcp,
+                       stats.fragments - stats.fragments_incomplete,
+                       tuple(stats.unreadable().items()))
 
 
 def stream_summary(conv: Conversation) -> StreamSummary:
@@ -607,7 +631,7 @@ def summarize(capture: PathOrFile) -> CaptureSummary:
     analyzer.finish()
     st = reader.stats
     return CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                          [stream_summary(c) for c in analyzer.conversations])
+                          [stream_summary(c) for c in analyzer.conversations], frame_counts(st))
 
 
 _LETTERS = tuple(Flags(i).letters for i in range(256))
@@ -625,6 +649,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     letters = _LETTERS
     tags_json = _tags_json
     tag_text = _tag_json_cache
+    marks_text = _marks_json_cache
     for frame, _time, _tcp, flags, seglen, (conv, direction, seq, ack, tags) in analysed_segments(
             reader, analyzer):
         if stream is not None and conv.stream != stream:
@@ -633,7 +658,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
             f'{{"frame": {frame}, {conv.flows[direction].json_head}, '
             f'"flags": "{letters[flags]}", "seq": {seq}, "ack": {ack}, "len": {seglen}, '
             f'"analysis": {tag_text.get(tags) or tags_json(tags)}, '
-            f'"state": {conv.state_json}}}\n')
+            f'"state": {conv.state_json}, "known": [], "marks": {marks_text[tags]}}}\n')
         if len(lines) >= 4096:
             write("".join(lines))
             lines.clear()
@@ -641,11 +666,13 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     analyzer.finish()
     st = reader.stats
     return CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                          [stream_summary(c) for c in analyzer.conversations])
+                          [stream_summary(c) for c in analyzer.conversations], frame_counts(st))
 
 
-def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int) -> tuple[Segment, str]:
-    """A Segment with relative numbers; zeros stand in for payload bytes the capture cut off."""
+def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int,
+                sack_base: int = 0) -> tuple[Segment, str]:
+    """A Segment with relative numbers (SACK blocks too, counted from ``sack_base``, the other
+    side's base, as Wireshark shows them); zeros stand in for payload bytes not captured."""
     sport, dport, _s, _a, off, flags, window = _TCP_HEADER.unpack_from(tcp)
     hlen = (off >> 4) * 4
     note = ""
@@ -653,6 +680,9 @@ def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int) -> tuple[Segment, s
         options = Options.from_bytes(tcp[20:hlen]) if hlen > 20 else Options()
     except SegmentError:
         options, note = Options(), "options malformed"
+    if options.sack:
+        options = replace(options, sack=tuple(((left - sack_base) & _M, (right - sack_base) & _M)
+                                              for left, right in options.sack))
     payload = tcp[hlen:hlen + seglen]
     if len(payload) < seglen:
         note = note or f"{seglen - len(payload)} payload bytes not captured (zeros stand in)"
@@ -719,7 +749,7 @@ def _traces(capture: PathOrFile, only: int | None,
         if trace is None:
             trace = traces[conv.stream] = _empty_trace(reader.name, conv, origin)
         _flush_changes(trace, conv, origin)
-        segment, note = _segment_of(tcp, seq, ack, seglen)
+        segment, note = _segment_of(tcp, seq, ack, seglen, conv.flows[1 - direction].base_seq)
         trace.add(SegmentSent(time - origin, len(trace.records), conv.role(direction),
                               conv.role(1 - direction), segment, note=note,
                               tags=tag_names(tags), frame=frame))
@@ -733,10 +763,13 @@ def _traces(capture: PathOrFile, only: int | None,
             trace.meta["base_seq"] = {"client": conv.client_flow.base_seq,
                                       "server": conv.server_flow.base_seq}
             trace.meta["tags"] = conv.tags()
+            trace.meta["time_origin"] = origin or 0.0
     trace_list = [traces[k] for k in sorted(traces)]
+    counts = frame_counts(reader.stats)
     for trace in trace_list:
         trace.meta["skipped"] = reader.stats.skipped
         trace.meta["truncated"] = truncated
+        trace.frame_counts = counts
     return trace_list
 
 
@@ -792,25 +825,10 @@ def segment_records(segments: Iterable[tuple[float, str, str, Segment]],
                           seg.seq, seg.ack, flags, seg.window, seglen,
                           seg.options.wscale if flags & SYN else None)
         fwd, rev = conv.flows[direction], conv.flows[1 - direction]
+        names = tag_names(tags)
         yield {"frame": frame, "stream": conv.stream, "src": fwd.address, "dst": rev.address,
                "flags": _LETTERS[flags], "seq": rel_seq, "ack": rel_ack, "len": seglen,
-               "analysis": list(tag_names(tags)),
+               "analysis": list(names),
                "state": {"client": conv.client_flow.state.value,
-                         "server": conv.server_flow.state.value}}
-
-
-def trace_records(trace: Trace) -> Iterator[dict[str, Any]]:
-    """JSON Lines dicts for a Trace's :class:`SegmentSent` records (hosts give the addresses)."""
-    hosts = trace.hosts
-
-    def items() -> Iterator[tuple[float, str, str, Segment]]:
-        for record in trace.segments():
-            # A forged segment carries the address of the node it pretends to be.
-            sender = getattr(record, "spoofed_as", "") or record.src
-            src, dst = hosts.get(sender), hosts.get(record.dst)
-            if src is None or dst is None:
-                missing = sender if src is None else record.dst
-                raise ParameterError(f"segment {record.id}: the trace has no host {missing!r}")
-            yield record.time, src.ip, dst.ip, record.segment
-
-    return segment_records(items())
+                         "server": conv.server_flow.state.value},
+               "known": [], "marks": sorted(marks_of(names, ()))}
