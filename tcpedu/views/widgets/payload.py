@@ -133,6 +133,7 @@ def _segment(tl: Timeline, sent: SegmentSent) -> dict[str, Any]:
     seg = sent.segment
     fate = tl.fate[sent.id]
     marks = tl.marks.get(sent.id, frozenset())
+    reading = tl.reading.get(sent.id)
     return {
         "id": sent.id,
         "src": sent.src,
@@ -144,6 +145,8 @@ def _segment(tl: Timeline, sent: SegmentSent) -> dict[str, Any]:
         "marks": sorted(marks),
         "style": segment_kind(seg.flags.names, bool(seg.payload), marks, fate == "dropped"),
         "note": sent.note,
+        "analysis": list(reading.analysis) if reading else [],
+        "known": list(reading.known) if reading else [],
         "explain": _explain(tl, sent),
     }
 

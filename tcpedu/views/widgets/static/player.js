@@ -450,6 +450,8 @@ function render({ model, el }) {
     popover.innerHTML = `<div class="tcpedu-popover-head"><b>segment ${seg.id}</b>: `
       + `${esc(seg.src)} → ${esc(seg.dst)}, ${esc(seg.label)} — ${esc(seg.fate)}`
       + `${seg.marks.length ? ` (${esc(seg.marks.join(", "))})` : ""}`
+      + `${seg.analysis.length ? `<br>Wireshark's analysis: ${esc(seg.analysis.join(", "))}` : ""}`
+      + `${seg.known.length ? `<br>the sender knows: ${esc(seg.known.join(", "))}` : ""}`
       + `${pinned !== null ? '<button type="button" class="tcpedu-close" aria-label="close">✕</button>' : ""}`
       + `</div>${whatIf}<table class="tcpedu-explain"><caption>${esc(seg.explain.title)}</caption>`
       + `<thead><tr><th>field</th><th>value</th><th>bytes</th><th>meaning</th></tr></thead>`
