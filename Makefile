@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 lab: $(STAMP)
+	install -D -m 644 binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb
 
 test: system-deps $(STAMP) lint
