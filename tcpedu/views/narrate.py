@@ -161,7 +161,19 @@ class Narrator:
         elif seg.flags & Flags.SYN:
             parts.append(f"SYN,ACK accepts the request and asks for a connection back; "
                          f"seq={seq} is {src}'s own ISN.")
-        if "retransmission" in marks:
+        # A simulated sender knows what it resends; a capture has only Wireshark's inference.
+        reading = tl.reading[sent.id]
+        resent = "retransmission" in (reading.inferred_marks if tl.is_capture
+                                      else reading.known_marks)
+        if "retransmission" in marks and not resent:
+            parts.append(f"Wireshark would call this a retransmission ({', '.join(reading.analysis)}):"
+                         f" it saw these sequence numbers on the wire before, but {src} sends "
+                         "these bytes for the first time.")
+        elif resent and not tl.is_capture and "retransmission" not in reading.inferred_marks:
+            parts.append(f"{src.capitalize()} knows this is a retransmission "
+                         f"({', '.join(reading.known)}), though Wireshark could not tell it "
+                         "from the wire.")
+        if resent:
             if seg.payload:
                 parts.append(f"This is a retransmission: bytes from {seq} were sent before but "
                              "never acknowledged, so they are sent again.")
@@ -171,7 +183,7 @@ class Narrator:
         if seg.flags & Flags.ACK:
             parts.append(self._ack_reason(sent, index))
             parts.append(self._window_reason(sent))
-        if seg.payload and "retransmission" not in marks:
+        if seg.payload and not resent:
             parts.append(self._seq_reason(sent, index))
             n = len(seg.payload)
             parts.append(f"It carries {n} bytes numbered {seq}–{seq_add(seq, n - 1)}; the next "
@@ -224,8 +236,8 @@ class Narrator:
         if got is not None and got.segment.seg_len and seq_lt(start, ack):
             return (f"This repeats ACK = {ack} (a duplicate ACK): the data that arrived had "
                     f"already been received, so {src} says again which byte it expects.")
-        return (f"This repeats ACK = {ack}: {src} answers a segment it cannot accept by "
-                "restating the byte it expects (RFC 9293 §3.10.7.4).")
+        return (f"This repeats ACK = {ack} (a duplicate ACK): {src} answers a segment it cannot "
+                "accept by restating the byte it expects (RFC 9293 §3.10.7.4).")
 
     def _last_arrival(self, node: str, index: int, with_length: bool) -> SegmentSent | None:
         for step, got in reversed(self.arrivals.get(node, [])):
