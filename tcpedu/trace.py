@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model.segment import Segment
+from .model.snapshot import Snapshot
 from .model.states import State
 
 
@@ -121,32 +122,6 @@ class AppEvent:
     action: str
     detail: str = ""
     data: bytes = b""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """``node``'s connection variables (RFC 9293 §3.3.1 names) after something changed them.
-
-    ``ooo`` lists out-of-order byte ranges held in the receive buffer as ``(start, end)`` sequence
-    numbers, end exclusive.
-    """
-
-    time: float
-    node: str
-    state: State
-    iss: int
-    irs: int | None
-    snd_una: int
-    snd_nxt: int
-    snd_wnd: int
-    rcv_nxt: int | None
-    rcv_wnd: int
-    cwnd: int
-    ssthresh: int
-    srtt: float | None
-    rto: float
-    ooo: tuple[tuple[int, int], ...] = ()
-    bytes_delivered: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,7 @@ class FakeEndpoint:
     def abort(self, now: float) -> None:
         self._move(State.CLOSED, "ABORT")
 
-    def receive(self, now: float, segment: Segment) -> None:
+    def receive(self, now: float, segment: Segment, src_ip: str | None = None) -> None:
         self.received.append((now, segment))
         self.remote_port = segment.src_port
         if self.state is State.LISTEN:

@@ -457,7 +457,7 @@ class Network:
         self.trace.records.append(SegmentDelivered(now, sent.id))
         endpoint = self._endpoints.get(sent.dst)
         if endpoint is not None:
-            endpoint.receive(now, sent.segment)
+            endpoint.receive(now, sent.segment, self.trace.hosts[sent.src].ip)
             self._settle(now, sent.dst, endpoint)
 
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:

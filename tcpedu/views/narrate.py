@@ -40,7 +40,7 @@ APP_TEXT: dict[str, str] = {
     "connectionclosed": "{node}'s application is told the connection is fully closed.",
     "reset": "{node}'s application is told the connection was reset.",
     "connectionreset": "{node}'s application is told the connection was reset (RST).",
-    "segment-ignored": "{node} ignores the segment: {detail}.",
+    "segment-ignored": "{node} does not take the segment in as it stands: {detail}.",
     "pause_reading": "{node}'s application stops reading: its receive buffer fills and the "
                      "window it advertises shrinks.",
     "resume_reading": "{node}'s application reads again: the window reopens.",
@@ -156,8 +156,8 @@ class Narrator:
         if seg.flags & Flags.SYN and not seg.flags & Flags.ACK:
             isn = "" if not tl.relative else f" (shown relative; on the wire it is {seg.seq})"
             parts.append(f"SYN asks to open a connection; seq={seq} is {src}'s initial "
-                         f"sequence number (ISN){isn}, chosen at random. The ACK field is not "
-                         "in use yet: the ACK flag is off.")
+                         f"sequence number (ISN){isn}, the number its byte count starts "
+                         "from. The ACK field is not in use yet: the ACK flag is off.")
         elif seg.flags & Flags.SYN:
             parts.append(f"SYN,ACK accepts the request and asks for a connection back; "
                          f"seq={seq} is {src}'s own ISN.")
@@ -233,6 +233,10 @@ class Narrator:
             return (f"This repeats ACK = {ack} (a duplicate ACK): bytes from {start} arrived "
                     f"but byte {ack} is still missing, so {src} asks again for the first "
                     "missing byte.")
+        if (got is not None and got.segment.flags & Flags.FIN and not got.segment.payload
+                and seq_lt(start, ack)):
+            return (f"This repeats ACK = {ack}: the peer's FIN came again (the ACK of the first "
+                    f"one was lost or late), so {src} acknowledges it once more.")
         if got is not None and got.segment.seg_len and seq_lt(start, ack):
             return (f"This repeats ACK = {ack} (a duplicate ACK): the data that arrived had "
                     f"already been received, so {src} says again which byte it expects.")
@@ -283,8 +287,13 @@ class Narrator:
         sent = self.tl.sent.get(ev.id)
         if sent is None:
             return f"The network loses segment {ev.id}."
+        seg = sent.segment
+        if not seg.payload and not seg.flags & (Flags.SYN | Flags.FIN | Flags.RST):
+            return (f"The network loses {self.tl.label(sent)} from {sent.src}. A pure ACK is "
+                    f"never retransmitted: a later ACK covers it, or, if it was the last one, "
+                    f"{sent.dst}'s own retransmission (of its FIN, say) brings it again.")
         how = ("from duplicate ACKs or when its retransmission timer fires"
-               if sent.segment.payload else "only when its retransmission timer fires: nothing "
+               if seg.payload else "only when its retransmission timer fires: nothing "
                "else will come back to tell it")
         return (f"The network loses {self.tl.label(sent)} from {sent.src}. "
                 f"{sent.dst.capitalize()} never sees it; {sent.src} finds out {how}.")
