@@ -55,17 +55,19 @@ def test_the_pcap_holds_one_stream_per_scenario_and_tshark_agrees(outcome):
     out = subprocess.run(["tshark", "-r", str(pcap), "-T", "fields", "-e", "tcp.stream",
                           "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.len",
                           "-e", "tcp.checksum.status", "-e", "tcp.seq", "-e", "ip.src",
+                          "-e", "tcp.checksum", "-e", "tcp.checksum_calculated",
                           "-o", "tcp.check_checksum:TRUE"],
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert len(out) == sum(len(r.segments) for r in results)
     rows = [line.split("\t") for line in out]
     assert {row[0] for row in rows} == {str(i) for i in range(len(results))}
-    # Every checksum tcpedu wrote is good (1). Linux's frames are kept as read from the TUN, and
-    # now and then (2 runs in many, a bare ACK under load) the kernel hands one over with its
-    # checksum left unfinished: that is the kernel's frame, not ours, so it is not judged here.
+    # Every checksum is good (1), tcpedu's and Linux's. Linux finishes its checksums in software
+    # for the TUN and writes a zero one as 0xFFFF (one segment in 65,536), which is as valid but
+    # which tshark calls bad: accepted here (tests/test_tun_checksum.py shows it happen).
     ours = [row for row in rows if row[6] == interop.TCPEDU_IP]
     assert ours and len(ours) < len(rows)
-    bad = [row for row in ours if row[4] != "1"]
+    bad = [row for row in rows if row[4] != "1" and not (
+        row[6] == interop.LINUX_IP and row[7:9] == ["0xffff", "0x0000"])]
     assert not bad, bad[:5]
     data = [r for r in results if r.name == "data"][0]
     stream = str(results.index(data))
