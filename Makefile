@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 DEBIAN_PACKAGES := tshark chromium tcpdump iproute2 bubblewrap
 NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard course/labs/*/*.ipynb) $(wildcard course/labs/*/instructor/*.ipynb)
 # pytest workers for `make test` (default: one per core); TEST_JOBS=0 runs in one process.
@@ -18,6 +19,7 @@ PROXY_BIN := hub/node_modules/.bin/configurable-http-proxy
 # The classroom hub's proxy comes from npm; without npm, `make hub` says so and its test skips.
 HUB_DEPS := $(HUB_STAMP) $(if $(shell command -v npm 2>/dev/null),$(PROXY_BIN),)
 STUDENTS ?= 5
+LINT_PATHS := tcpedu tests benchmarks scripts notebooks hub
 
 .PHONY: lab labs handout test bench lint system-deps install hub-install hub clean
 
@@ -45,7 +47,7 @@ hub-install: $(HUB_DEPS)
 
 # A local JupyterHub classroom on http://127.0.0.1:8000 with STUDENTS accounts; prints each
 # student's nbgitpuller link (course/instructor-guide.md, "Classroom on JupyterHub").
-hub: $(HUB_DEPS)
+hub: $(HUB_DEPS) $(SETTINGS)
 	@command -v npm >/dev/null || { echo "make hub needs Node.js and npm (configurable-http-proxy)" >&2; exit 1; }
 	$(PY) hub/classroom.py --students $(STUDENTS)
 
@@ -66,9 +68,15 @@ system-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tcpedu tests benchmarks hub
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/lint-imports
 
-lab: $(STAMP)
+# The JupyterLab settings the course ships (binder/overrides.json: widget state saved with the
+# notebook, no news pop-up) as defaults of .venv's JupyterLab, for `make lab` and `make hub`.
+$(SETTINGS): binder/overrides.json $(STAMP)
+	install -D -m 644 binder/overrides.json $(SETTINGS)
+
+lab: $(STAMP) $(SETTINGS)
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/00-start-here.ipynb
 
 # The lab notebooks (student, solution and testing versions) from their one description.
@@ -87,7 +95,7 @@ test:
 	@rm -f test-artifacts/stage-times; start=$$(date +%s); \
 	.ci/stage "system packages" $(MAKE) -s system-deps && \
 	.ci/stage "environment (.venv, hub)" $(MAKE) -s install hub-install && \
-	.ci/stage "lint (ruff)" $(VENV)/bin/ruff check tcpedu tests benchmarks hub && \
+	.ci/stage "lint (ruff, import contracts)" $(MAKE) -s lint && \
 	.ci/stage "tests and notebooks (pytest, $(TEST_JOBS) workers)" \
 	  $(VENV)/bin/pytest -p no:randomly $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile,) \
 	    --nbval-lax --ignore=tests/browser/notebooks tests $(NOTEBOOKS); \

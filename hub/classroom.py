@@ -187,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=5, help="student accounts (default 5)")
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
     args = parser.parse_args(argv)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (kill, timeout) stops everything as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, stop)
     room = Classroom(args.students, port=args.port)
     with room:
         print(f"JupyterHub is running at {room.url}  (Ctrl-C stops it)\n")

@@ -116,7 +116,11 @@ def _system_binds() -> list[str]:
 
 
 def _environment() -> dict[str, str]:
+    import tcpedu
+
     env = {name: os.environ[name] for name in KEEP_ENV if name in os.environ}
+    # tcpedu importable even when it is not installed (its folder alone is bound, read-only)
+    env["PYTHONPATH"] = str(Path(tcpedu.__file__).resolve().parent.parent)
     env.update(HOME=HOME, USER="student", LOGNAME="student", TMPDIR="/tmp",
                PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
                MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
