@@ -6,8 +6,25 @@ import copy
 import json
 from pathlib import Path
 
+from tcpedu.teach import sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
 LAB1 = ROOT / "course" / "labs" / "01-handshake"
+#: How bwrap says that this system (or this user) may not make namespaces.
+_NO_PRIVILEGE = ("namespace", "Operation not permitted", "Permission denied", "No permissions",
+                 "uid map", "setting up uid")
+
+
+def sandbox_missing() -> str | None:
+    """Why no grading sandbox can be had here (bubblewrap missing, or no privilege to make
+    namespaces), or None when one can. A sandbox that fails for any other reason is a defect:
+    this raises, so that the tests fail instead of skipping."""
+    reason = sandbox.unavailable_reason()
+    if reason is None:
+        return None
+    if sandbox.bwrap_path() is None or any(word in reason for word in _NO_PRIVILEGE):
+        return reason
+    raise AssertionError(f"the grading sandbox is broken: {reason}")
 
 
 def _notebook(path: Path) -> dict:

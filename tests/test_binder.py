@@ -103,6 +103,7 @@ def requirements_env() -> Path:
 
 
 @pytest.mark.binder
+@pytest.mark.timeout(1800)  # the whole course twice over on a busy 2-core machine
 def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     # SLOW: a venv the way Binder builds it, from binder/ alone, then nbval over the course.
     base = requirements_env()

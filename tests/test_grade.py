@@ -13,10 +13,17 @@ import io
 import json
 
 import pytest
-from _grade_support import LAB1, _answer, _answer_cell_index, _insert_after, _notebook, _set_student
+from _grade_support import (
+    LAB1,
+    _answer,
+    _answer_cell_index,
+    _insert_after,
+    _notebook,
+    _set_student,
+    sandbox_missing,
+)
 
 from tcpedu import cli
-from tcpedu.teach import sandbox
 from tcpedu.teach.exercises import answer_key
 
 TIME_LIMIT = 30  # seconds per notebook: small enough that the looping one ends soon, with room
@@ -25,7 +32,7 @@ TIME_LIMIT = 30  # seconds per notebook: small enough that the looping one ends 
 
 #: The batch runs sandboxed where a sandbox can be made (tests/test_grade_sandbox.py says why
 #: not, and tests the sandbox itself); the behaviour tested here is the same either way.
-SANDBOXED = sandbox.unavailable_reason() is None
+SANDBOXED = sandbox_missing() is None
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from _grade_support import LAB1, _answer, _code, _insert_after, _notebook, _set_student
+from _grade_support import (
+    LAB1,
+    _answer,
+    _code,
+    _insert_after,
+    _notebook,
+    _set_student,
+    sandbox_missing,
+)
 
 from tcpedu import cli
 from tcpedu.teach import sandbox
@@ -35,7 +43,7 @@ FORKS = 300
 
 
 def _require_sandbox() -> None:
-    reason = sandbox.unavailable_reason()
+    reason = sandbox_missing()
     if reason is not None:
         pytest.skip(f"no sandbox can be created here ({reason}): bubblewrap and user namespaces "
                     "are needed")

@@ -148,17 +148,18 @@ def wrap(argv: Sequence[str], *, files: dict[str, str | Path] | None = None,
     else:
         args += ["--unshare-user"]
     args += _system_binds()
+    # The private /tmp and home first: what is bound below stays visible on top of them (this
+    # Python may itself live under /tmp).
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for tmpfs in ("/tmp", HOME):
+        args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", tmpfs]
     made: set[str] = set()
     for path in _python_paths():
         for parent in reversed(Path(path).parents[:-1]):  # readable parents (bwrap makes 0700)
-            if str(parent) not in made:
+            if str(parent) not in made and str(parent) not in ("/tmp", HOME):
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    mode = "1777"
-    args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", mode, "--tmpfs", "/tmp"]
-    args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", mode, "--tmpfs", HOME]
     for name, source in (files or {}).items():
         if "/" in name or name in ("", ".", ".."):
             raise ValueError(f"sandbox file names are plain names, not {name!r}")
