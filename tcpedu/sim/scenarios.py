@@ -459,3 +459,158 @@ def hijack(attack: str, challenge_ack: bool, offset: int, duration: float,
 def _check_position(name: str, value: int, segments: int) -> None:
     if value > segments:
         raise ParameterError(f"{name}={value}: there are only {segments} data segments")
+
+
+# -- the course notebooks' own stories ----------------------------------------------------------
+#: A server-first protocol's greeting (SMTP's "220"): the server speaks before the client.
+GREETING = b"220 mail.example.org ESMTP ready\r\n"
+
+
+def _http_request(size: int) -> bytes:
+    head = b"GET / HTTP/1.1\r\nHost: example.org\r\n"
+    return (head + b"X-Pad: " + payload(max(0, size - len(head) - 11)) + b"\r\n\r\n")[:size] \
+        if size > len(head) + 2 else payload(size)
+
+
+def _http_response(size: int) -> bytes:
+    body = max(0, size - 40)
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n".encode()
+    return (head + b"<p>hello</p>".ljust(max(0, size - len(head)), b" "))[:size]
+
+
+@scenario("greeting", "A server-first protocol (SMTP, port 25): right after the handshake the "
+          "server greets ('220 ...') before the client says anything.",
+          Param("seed", 7, "seed of the client's ISN (the server's is seed + 1)"))
+def greeting(seed: int) -> Trace:
+    from ..model.endpoint import Config
+    from .network import Network
+
+    net = Network.pair(Config(seed=seed), Config(seed=seed + 1), server_port=25)
+    net.at(0.0, "server", "listen")
+    net.at(0.0, "client", "connect")
+    net.on("server", "connected", lambda n, now, _e: n.call(now, "server", "send", GREETING))
+    return net.run(until=1.0)
+
+
+@scenario("simultaneous_open", "Both sides call connect() at once: the SYNs cross, and each side "
+          "goes through SYN-SENT and SYN-RECEIVED.",
+          Param("close", False, "then the client closes at 0.5 s and the server at 0.6 s", bool),
+          Param("seed", 7, "seed of the client's ISN (the server's is seed + 1)"))
+def simultaneous_open(close: bool, seed: int) -> Trace:
+    script: list[tuple[Any, ...]] = [(0.0, "client", "connect"), (0.0, "server", "connect")]
+    if close:
+        script += [(0.5, "client", "close"), (0.6, "server", "close")]
+    return story(script, seed=seed, until=None if close else 1.0)
+
+
+@scenario("request_response", "A client sends a request and the server answers 10 ms after it "
+          "arrives (piggybacking its ACK when delayed ACKs are on); optionally the client sends "
+          "more later. Nobody closes.",
+          Param("request", 37, "bytes of request", minimum=1, maximum=100_000),
+          Param("response", 323, "bytes of response (0: no response)", minimum=0,
+                maximum=100_000),
+          Param("more", 0, "bytes the client sends at 1.0 s (0: none)", minimum=0,
+                maximum=100_000),
+          Param("delayed_ack", 0.2, "server's delayed-ACK timer in seconds (0: ACK at once)",
+                float, minimum=0.0, maximum=0.5),
+          Param("until", 2.0, "how long to simulate (s)", float, minimum=0.5, maximum=600.0),
+          *COMMON)
+def request_response(request: int, response: int, more: int, delayed_ack: float, until: float,
+                     client_isn: int | None, server_isn: int | None, delay: float,
+                     seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed,
+                server={"delayed_ack": delayed_ack or None})
+    net.at(0.2, "client", "send", _http_request(request))
+    if response:
+        answer = _http_response(response)
+        net.on("server", "received", lambda n, now, _e: n.call(now, "server", "send", answer),
+               after=0.01)
+    if more:
+        net.at(1.0, "client", "send", payload(more))
+    return net.run(until=until)
+
+
+@scenario("upload_loss", "The client uploads in one send(); the network loses one data segment. "
+          "A TCP receiver keeps what follows the hole; a Go-Back-N receiver throws it away.",
+          Param("receiver", "tcp", "receiver behaviour", str, choices=("tcp", "gbn")),
+          Param("lose", 2, "which data segment is lost (1 = first)", minimum=1),
+          Param("sack", False, "both sides use SACK (RFC 2018)", bool),
+          Param("size", 6000, "bytes the client sends", minimum=1, maximum=1_000_000),
+          MSS, *COMMON)
+def upload_loss(receiver: str, lose: int, sack: bool, size: int, mss: int,
+                client_isn: int | None, server_isn: int | None, delay: float,
+                seed: int) -> Trace:
+    from .network import DropNth
+
+    _check_position("lose", lose, -(-size // mss))
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss, "sack": sack},
+                server={"mss": mss, "receiver": receiver, "sack": sack},
+                rules=[DropNth(src="client", kind="data", n=lose)])
+    net.at(0.1, "client", "send", bytes(size))
+    return net.run(until=5.0)
+
+
+@scenario("congestion", "A long upload over a 500 kB/s bottleneck: slow start, losses, fast "
+          "recovery (or a timeout when a retransmission is lost too), congestion avoidance.",
+          Param("lose", 60, "the data segment lost first (1 = first)", minimum=1),
+          Param("lose_again", 200, "a second data segment lost later (0: none)", minimum=0),
+          Param("lose_retransmission", False, "the first loss's retransmission is lost too, so "
+                "only the timer recovers", bool),
+          Param("size", 300_000, "bytes the client sends", minimum=1, maximum=10_000_000),
+          MSS, *COMMON)
+def congestion(lose: int, lose_again: int, lose_retransmission: bool, size: int, mss: int,
+               client_isn: int | None, server_isn: int | None, delay: float,
+               seed: int) -> Trace:
+    from ..model.seq import SEQ_SPACE
+    from .network import Drop, DropNth
+
+    if lose_retransmission:
+        def first_lost(packet: Any) -> bool:
+            start = packet.segment.seq - (net.endpoint("client").iss + 1)
+            return start % SEQ_SPACE == (lose - 1) * mss
+        rule: Any = Drop(src="client", kind="data", times=2, where=first_lost)
+    else:
+        rule = DropNth(src="client", kind="data", n=[lose, lose_again] if lose_again else lose)
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss, "wscale": 4},
+                server={"mss": mss, "rcv_buffer": 200_000, "wscale": 4},
+                rules=[rule], bandwidth=500_000)
+    net.at(0.2, "client", "send", bytes(size))
+    return net.run()  # ends when every byte is acknowledged (nobody closes)
+
+
+def story(script: Any, seed: int = 1, until: float | None = None, **network: Any) -> Trace:
+    """Run a scripted conversation: ``script`` lists ``(time, node, action, *args)`` for the
+    client's and the server's applications (``listen``, ``connect``, ``send``, ``close``...).
+
+    The client's ISN comes from ``seed``, the server's from ``seed + 1``; ``network`` options go
+    to :meth:`Network.pair` (``delay``, ``rules``...). Returns the trace.
+    """
+    from ..model.endpoint import Config
+    from .network import Network
+
+    if isinstance(script, (str, bytes)) or not hasattr(script, "__iter__"):
+        raise ParameterError("a story is a list of (time, node, action, ...) steps")
+    net = Network.pair(Config(seed=seed), Config(seed=seed + 1), **network)
+    for step in script:
+        if not isinstance(step, (tuple, list)) or len(step) < 3:
+            raise ParameterError(f"{step!r}: each step is (time, node, action, *args)")
+        time, node, action, *args = step
+        net.at(time, node, action, *args)
+    return net.run(until=until) if until is not None else net.run()
+
+
+@scenario("closing_together", "Both applications call close() at the same moment: the FINs "
+          "cross, and each side goes through CLOSING.",
+          Param("seed", 1, "seed of the client's ISN (the server's is seed + 1)"))
+def closing_together(seed: int) -> Trace:
+    return story([(0.0, "server", "listen"), (0.0, "client", "connect"),
+                  (0.5, "client", "close"), (0.5, "server", "close")], seed=seed)
+
+
+@scenario("normal_life", "A connection's normal life: listen, connect, send 'hello', the client "
+          "closes, then the server.",
+          Param("seed", 1, "seed of the client's ISN (the server's is seed + 1)"))
+def normal_life(seed: int) -> Trace:
+    return story([(0.0, "server", "listen"), (0.0, "client", "connect"),
+                  (0.2, "client", "send", b"hello"), (0.4, "client", "close"),
+                  (0.6, "server", "close")], seed=seed)
