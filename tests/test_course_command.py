@@ -1,4 +1,4 @@
-"""``tcpedu course DIR`` copies the course, and the wheel really carries the notebooks."""
+"""``tcpedu course DIR`` copies the course and the labs, and the wheel really carries them."""
 
 from __future__ import annotations
 
@@ -12,15 +12,10 @@ from _course_support import ROOT, build_wheel
 
 from tcpedu import ParameterError
 from tcpedu.cli import main
-from tcpedu.teach.course import (
-    check_prediction,
-    copy_course,
-    notebook_paths,
-    notebooks_dir,
-    same_answer,
-)
+from tcpedu.teach.course import copy_course, lab_paths, notebook_paths, notebooks_dir
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+LABS = sorted(f"labs/{p.parent.name}/lab.ipynb" for p in (ROOT / "course" / "labs").glob("*/lab.ipynb"))
 DATA = sorted(p.relative_to(ROOT / "notebooks").as_posix()
               for p in (ROOT / "notebooks" / "data").rglob("*") if p.is_file())
 
@@ -40,7 +35,13 @@ def test_course_command_copies_every_notebook_and_the_data(tmp_path, capsys):
     copied = sorted(p.relative_to(dest).as_posix() for p in (dest / "data").rglob("*")
                     if p.is_file()) if (dest / "data").exists() else []
     assert copied == DATA
-    assert "copied 11 notebooks" in capsys.readouterr().out
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.glob("labs/*/*")) == LABS
+    assert len(LABS) == 6 and [p.parent.name for p in lab_paths()] == [
+        name.split("/")[1] for name in LABS]
+    for name in LABS:
+        assert (dest / name).read_bytes() == (ROOT / "course" / name
+                                               ).read_bytes()
+    assert "copied 11 notebooks and 6 labs" in capsys.readouterr().out
 
 
 def test_course_command_keeps_a_learners_edited_notebook(tmp_path, capsys):
@@ -77,8 +78,9 @@ def test_the_wheel_ships_the_notebooks_and_copies_them_without_a_checkout(tmp_pa
     names = zipfile.ZipFile(wheel).namelist()
     for name in NOTEBOOKS:
         assert f"tcpedu/course_data/{name}" in names
-    for name in DATA:
+    for name in DATA + LABS:
         assert f"tcpedu/course_data/{name}" in names
+    assert not [n for n in names if "instructor" in n], "instructor copies must not ship"
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = ("import sys; from tcpedu.teach.course import copy_course, notebooks_dir; "
@@ -89,30 +91,4 @@ def test_the_wheel_ships_the_notebooks_and_copies_them_without_a_checkout(tmp_pa
     assert run.returncode == 0, run.stderr
     where, count = run.stdout.split()
     assert Path(where) == site / "tcpedu" / "course_data"
-    assert int(count) == 11
-
-
-def test_check_prediction_gives_specific_feedback(capsys):
-    mistakes = {1000: "You forgot that the SYN consumes one sequence number."}
-    check_prediction(None, 1001, mistakes=mistakes, hint="SYN counts as one byte")
-    out = capsys.readouterr().out
-    assert "Not answered yet" in out and "1001" not in out and "SYN counts" in out
-    check_prediction(1000, 1001, mistakes=mistakes)
-    out = capsys.readouterr().out
-    assert out.startswith("Not quite") and "forgot that the SYN" in out
-    check_prediction(7, 1001, mistakes=mistakes, hint="add one")
-    out = capsys.readouterr().out
-    assert out.startswith("Not quite") and "add one" in out
-    check_prediction(1001, 1001, why="SYN uses one number.")
-    assert capsys.readouterr().out.startswith("Correct: 1001. SYN uses one number.")
-
-
-def test_answers_compare_state_names_and_flags_loosely():
-    from tcpedu import State
-
-    assert same_answer("close_wait", State.CLOSE_WAIT)
-    assert same_answer(["syn-sent", "ESTABLISHED"], [State.SYN_SENT, State.ESTABLISHED])
-    assert not same_answer("TIME-WAIT", State.CLOSE_WAIT)
-    assert same_answer("syn, ack", "SYN ACK")
-    assert not same_answer(["SYN-SENT"], [State.SYN_SENT, State.ESTABLISHED])
-    assert same_answer(1001, 1001) and not same_answer(1001, "1000")
+    assert int(count) == 11 + len(LABS)

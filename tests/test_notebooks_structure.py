@@ -65,7 +65,7 @@ def test_notebook_has_two_to_four_checked_exercises(path):
     assert 2 <= len(tries) <= 4, f"{len(tries)} 'Try it' exercises"
     for i in tries:
         following = next(c for c in cells[i + 1:] if c.cell_type == "code")
-        assert re.search(r"check_prediction\(|\.check\(", following.source), \
+        assert re.search(r"^q\d+\.check\(\)$", following.source, re.M), \
             f"exercise at cell {i} is not checked in the notebook"
 
 

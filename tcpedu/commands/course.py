@@ -1,4 +1,4 @@
-"""``tcpedu course DIR``: copy the course notebooks and their data into a folder."""
+"""``tcpedu course DIR``: copy the course notebooks, their data and the labs into a folder."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from ..teach.course import copy_course
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``course`` subcommand."""
     parser = subparsers.add_parser(
-        "course", help="copy the course notebooks (and their data) into DIR",
-        description="Copy the eleven course notebooks and notebooks/data into DIR, then open them "
-                    "with: jupyter lab DIR/00-start-here.ipynb")
+        "course", help="copy the course notebooks (their data, and the labs) into DIR",
+        description="Copy the eleven course notebooks, notebooks/data and the labs (DIR/labs/) "
+                    "into DIR, then open them with: jupyter lab DIR/00-start-here.ipynb")
     parser.add_argument("dir", metavar="DIR", help="folder to create or fill")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace notebooks that already exist in DIR")
@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Copy the course and say where it went."""
     written = copy_course(args.dir, overwrite=args.overwrite)
-    print(f"copied {len(written)} notebooks to {args.dir}; start with: "
+    labs = sum(path.parent.parent.name == "labs" for path in written)
+    print(f"copied {len(written) - labs} notebooks and {labs} labs to {args.dir}; start with: "
           f"jupyter lab {args.dir}/{written[0].name}")
     return 0

@@ -467,15 +467,23 @@ GREETING = b"220 mail.example.org ESMTP ready\r\n"
 
 
 def _http_request(size: int) -> bytes:
-    head = b"GET / HTTP/1.1\r\nHost: example.org\r\n"
-    return (head + b"X-Pad: " + payload(max(0, size - len(head) - 11)) + b"\r\n\r\n")[:size] \
-        if size > len(head) + 2 else payload(size)
+    """An HTTP GET of exactly ``size`` bytes (padded with a header; tiny sizes are plain bytes)."""
+    head, tail = b"GET / HTTP/1.1\r\nHost: example.org\r\n", b"\r\n"
+    if size == len(head) + len(tail):
+        return head + tail
+    pad = size - len(head) - len(tail) - len(b"X-Pad: \r\n")
+    return head + b"X-Pad: " + payload(pad) + b"\r\n" + tail if pad > 0 else payload(size)
 
 
 def _http_response(size: int) -> bytes:
-    body = max(0, size - 40)
-    head = f"HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n".encode()
-    return (head + b"<p>hello</p>".ljust(max(0, size - len(head)), b" "))[:size]
+    """An HTTP 200 response of exactly ``size`` bytes (tiny sizes are plain bytes)."""
+    body = size
+    for _ in range(3):  # the header's length depends on the digits of the body's
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n".encode()
+        body = size - len(head)
+    if body < 0:
+        return payload(size)
+    return head + b"<p>hello</p>".ljust(body, b" ")[:body]
 
 
 @scenario("greeting", "A server-first protocol (SMTP, port 25): right after the handshake the "

@@ -155,6 +155,15 @@ _MISSING = object()
 BOUND_LAB = "__tcpedu_lab__"
 
 
+def matching_mistake(expected: Expected, raw: Any) -> Mistake | None:
+    """The first mistake of ``expected``'s table that ``raw`` is (None if it is none of them)."""
+    try:
+        canonical = expected.form.read(raw)
+    except Unreadable:
+        return None
+    return next((m for m in expected.table() if expected._matches(canonical, m)), None)
+
+
 def judge(expected: Expected, raw: Any) -> tuple[str, str]:
     """``(outcome, message)`` for a raw answer against the expected one: ``correct``,
     ``incorrect`` (with the message of the first mistake it matches), ``unanswered`` (``None``

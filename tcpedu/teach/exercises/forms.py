@@ -264,6 +264,24 @@ class Choice(Form):
         return [canonical, canonical.upper(), canonical.title(), f" {canonical} "]
 
 
+@dataclass(frozen=True)
+class Text(Form):
+    """A free word or phrase, compared without case, spacing, ``-``/``_`` or punctuation."""
+
+    described: str = "a word or phrase"
+
+    def read(self, value: Any) -> str:
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise Unreadable(f"a {type(value).__name__} is not {self.described}: write text")
+        text = " ".join("".join(ch if ch.isalnum() else " " for ch in str(value)).split())
+        if not text:
+            raise Unreadable(f"{value!r} says nothing: write {self.described}")
+        return text.lower()
+
+    def alternatives(self, canonical: str) -> list[Any]:
+        return [canonical, canonical.upper(), f" {canonical.title()} "]
+
+
 #: The order flags are named in (Wireshark's): SYN, ACK first.
 _FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR")
 

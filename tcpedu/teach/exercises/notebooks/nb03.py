@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import Expected, LabSpec, QuestionSpec
-from ..detectors import Mistake, counted_pure_ack
+from ..detectors import Mistake, counted_pure_ack, relative_absolute
 from ..forms import Count, SeqNumber, Tuple
 
 ISNS = {"client_isn": 1000, "server_isn": 5000}
@@ -35,6 +35,7 @@ def _server_ack(facts: dict[str, Any]) -> Expected:
                            f"expected is {right}."),
         Mistake(right + 1, "Only SYN and FIN add one; plain data adds exactly its length."),
         Mistake(request.seq, "That would mean nothing arrived. ACK = SEQ + payload size."),
+        relative_absolute(right, ISNS["client_isn"]),
     ), why=f"{request.seq} + {size} = {right}: the next byte the server expects.",
            code="trial.segments('server')[-1].segment.ack")
 
@@ -48,6 +49,7 @@ def _next_client_seq(facts: dict[str, Any]) -> Expected:
                                 "first byte."),
         Mistake(fifty.ack, "That is the client's ACK number (the server's bytes), not its own "
                            "SEQ."),
+        relative_absolute(fifty.seq, ISNS["client_isn"]),
     ), why=f"The pure ACK used seq={fifty.seq} and consumed nothing, so the new data starts at "
            f"{fifty.seq}.", code="the 50-byte segment's .seq")
 
