@@ -48,16 +48,22 @@ def _grading() -> None:
                        resources={"metadata": {"path": folder}}).execute()
         plain = time.perf_counter() - begin
         begin = time.perf_counter()
+        unconfined = grade_directory(folder, timeout=120, sandboxed=False)
+        bare = (time.perf_counter() - begin) / count
+        begin = time.perf_counter()
         results = grade_directory(folder, timeout=120)
         graded = (time.perf_counter() - begin) / count
         begin = time.perf_counter()
         grade_directory(folder, timeout=120, jobs=2)
         parallel = (time.perf_counter() - begin) / count
-    assert all(r.score == r.max_score for r in results)
+    assert all(r.score == r.max_score for r in [*results, *unconfined])
     print(f"   plain nbclient run of lab 1 (reference): {plain:.2f} s per notebook")
-    print(f"   tcpedu grade, 1 job:  {graded:.2f} s per notebook "
-          f"({graded / plain:.2f}x the reference: own process, kernel, snapshots)")
-    print(f"   tcpedu grade, 2 jobs: {parallel:.2f} s per notebook ({parallel / plain:.2f}x)")
+    print(f"   tcpedu grade --no-sandbox, 1 job: {bare:.2f} s per notebook "
+          f"({bare / plain:.2f}x the reference: own process, kernel, snapshots)")
+    print(f"   tcpedu grade (sandboxed), 1 job:  {graded:.2f} s per notebook "
+          f"({graded / plain:.2f}x the reference, {graded / bare:.2f}x unconfined)")
+    print(f"   tcpedu grade (sandboxed), 2 jobs: {parallel:.2f} s per notebook "
+          f"({parallel / plain:.2f}x)")
 
 
 def main() -> None:

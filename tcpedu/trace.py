@@ -129,6 +129,30 @@ class Snapshot:
     bytes_delivered: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class FrameCounts:
+    """What reading a capture file made of its frames: ``frames`` in all, ``tcp`` segments,
+    frames ``without_tcp``, IP ``fragments`` reassembled into a later frame, and the frames that
+    could not be read as ``(reason, frames)`` pairs (``("link type 147 not supported", 12)``)."""
+
+    frames: int = 0
+    tcp: int = 0
+    without_tcp: int = 0
+    fragments: int = 0
+    unreadable: tuple[tuple[str, int], ...] = ()
+
+    def __str__(self) -> str:
+        """One line: ``120 frames read: 100 TCP, 8 without TCP, 12 not readable (...)``."""
+        bad = sum(n for _, n in self.unreadable)
+        text = (f"{self.frames} frames read: {self.tcp} TCP, {self.without_tcp} without TCP"
+                + (f", {self.fragments} IP fragments reassembled" if self.fragments else "")
+                + f", {bad} not readable")
+        if self.unreadable:
+            text += " (" + "; ".join(f"{reason}: {n} frame{'s' * (n != 1)}"
+                                     for reason, n in self.unreadable) + ")"
+        return text
+
+
 Record = (SegmentSent | SegmentDropped | SegmentDelivered | StateChanged | TimerEvent | AppEvent
           | Snapshot)
 
@@ -144,6 +168,8 @@ class Trace:
     hosts: dict[str, Host]
     records: list[Record] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: For a trace read from a capture: what was read of the file's frames.
+    frame_counts: FrameCounts | None = None
 
     def add(self, record: Record) -> None:
         """Append a record (no earlier than the last one)."""

@@ -161,16 +161,18 @@ def test_ipv4_options_fragments_and_other_protocols_are_counted():
     tcp = DATA.to_bytes("10.0.0.1", "10.0.0.2")
     reader = _raw_capture(
         _ipv4(tcp, options=b"\x01\x01\x01\x00"),        # options: still TCP
-        _ipv4(tcp, frag=0x2000),                         # first fragment (MF): TCP header here
-        _ipv4(b"later fragment", frag=0x0010),           # later fragment: skipped
+        _ipv4(tcp, frag=0x2000),                         # first fragment (MF): held
+        _ipv4(b"later fragment", frag=0x0010),           # a fragment far later: held
         _ipv4(b"\x08\x00" + bytes(6), proto=1),          # ICMP: not TCP
         b"\x45\x00",                                     # truncated IP header: malformed
     )
     got = list(reader)
-    assert [g[0] for g in got] == [1, 2]
+    assert [g[0] for g in got] == [1]           # tshark too: the datagram never completes
     assert (reader.stats.frames, reader.stats.tcp, reader.stats.fragments,
-            reader.stats.not_tcp, reader.stats.malformed) == (5, 2, 1, 1, 1)
-    assert reader.stats.skipped == 3
+            reader.stats.not_tcp, reader.stats.malformed) == (5, 1, 2, 1, 1)
+    assert reader.stats.skipped == 4 and reader.stats.fragments_incomplete == 2
+    assert reader.stats.unreadable() == {"malformed or cut short": 1,
+                                         "IP fragments of datagrams never completed": 2}
 
 
 def test_ipv6_extension_headers_are_walked():

@@ -6,12 +6,12 @@ valid IP and TCP checksums (what ``Trace.to_pcap`` and the live tools write).
 :class:`CaptureReader` reads pcap (both byte orders, µs and ns) and pcapng (SHB/IDB/EPB/SPB and the
 obsolete PB; unknown blocks skipped; link type and timestamp resolution per interface) in bounded
 memory, and yields one lightweight :data:`TcpPacket` tuple per TCP segment found (or, from
-:meth:`CaptureReader.headers`, a :data:`TcpHeader` with the header fields decoded). Link types:
-Ethernet (with 802.1Q/802.1ad VLAN tags), Linux cooked SLL and SLL2, raw IP (101, 12, 14, 228,
-229), BSD null (0) and OpenBSD loop (108). IPv4 (with options; only a first fragment carries TCP,
-later fragments are counted as skipped) and IPv6 (extension headers walked). Everything that is not
-TCP is counted in :attr:`CaptureReader.stats`; damaged packets are counted as malformed, never
-raised. Only a file that is not a capture at all raises :class:`~tcpedu.errors.CaptureError`.
+:meth:`CaptureReader.headers`, a :data:`TcpHeader` with the header fields decoded). Plain
+Ethernet/IPv4/TCP frames take a fast path; every other frame is decoded by :mod:`.decode` (link
+types, VLAN/MPLS/PPPoE, tunnels, IP fragments reassembled as Wireshark does). Everything that is
+not TCP is counted in :attr:`CaptureReader.stats`, by reason; damaged packets are counted as
+malformed, never raised. Only a file that is not a capture at all raises
+:class:`~tcpedu.errors.CaptureError`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,22 @@ import ipaddress
 import os
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import CaptureError
 from ..model.segment import internet_checksum
+from .decode import (
+    ENCRYPTED,
+    FRAGMENT,
+    MALFORMED,
+    NOT_TCP,
+    SUPPORTED_LINKTYPES,  # noqa: F401  (re-exported)
+    UNKNOWN_LINK,
+    Context,
+    frame_tcp,
+)
 
 if TYPE_CHECKING:
     from ..model.segment import Segment
@@ -140,14 +150,17 @@ TcpHeader = tuple[int, float, bytes, bytes, int, int, int, int, int, int, int, b
 
 _CHUNK = 1 << 20
 _MAX_RECORD = 1 << 26          # a record longer than 64 MiB means the file is damaged
-_ETH_VLAN = frozenset((0x8100, 0x88A8, 0x9100))
-_IPV6_EXTENSIONS = frozenset((0, 43, 60, 135, 139, 140))   # walked as (next, len*8+8)
-_U16 = struct.Struct("!H").unpack_from
 
 
 @dataclass
 class CaptureStats:
-    """What a reader saw: frames, TCP segments found, and why the rest were skipped."""
+    """What a reader saw: frames, TCP segments found, and why the rest were skipped.
+
+    ``not_tcp`` frames were read and hold no TCP; ``fragments`` are IP fragments (their
+    datagram is reported at the frame that completes it, or never if it stays incomplete:
+    ``fragments_incomplete``); ``malformed``, ``encrypted`` and ``unknown_link`` frames could not
+    be read (``unknown_links`` counts the latter by link type).
+    """
 
     frames: int = 0
     tcp: int = 0
@@ -155,6 +168,9 @@ class CaptureStats:
     fragments: int = 0
     malformed: int = 0
     unknown_link: int = 0
+    encrypted: int = 0
+    fragments_incomplete: int = 0
+    unknown_links: dict[int, int] = field(default_factory=dict)
     truncated_file: bool = False
     damage: str = ""
 
@@ -163,110 +179,34 @@ class CaptureStats:
         """Frames that held no analysable TCP segment."""
         return self.frames - self.tcp
 
+    def unreadable(self) -> dict[str, int]:
+        """Frames that could not be read, by reason (``"link type 147 not supported"``...)."""
+        out = {f"link type {linktype} not supported": n
+               for linktype, n in sorted(self.unknown_links.items())}
+        for reason, n in (("malformed or cut short", self.malformed),
+                          ("802.11 protected (encrypted)", self.encrypted),
+                          ("IP fragments of datagrams never completed", self.fragments_incomplete)):
+            if n:
+                out[reason] = n
+        return out
+
+    def _add(self, frames: int, tcp: int, counts: list[int], links: dict[int, int]) -> None:
+        """Add one scan's counts (``counts`` indexed by the reason codes of :mod:`.decode`)."""
+        self.frames += frames
+        self.tcp += tcp
+        self.not_tcp += counts[NOT_TCP]
+        self.fragments += counts[FRAGMENT]
+        self.malformed += counts[MALFORMED]
+        self.unknown_link += counts[UNKNOWN_LINK]
+        self.encrypted += counts[ENCRYPTED]
+        for linktype, n in links.items():
+            self.unknown_links[linktype] = self.unknown_links.get(linktype, 0) + n
+
 
 @lru_cache(maxsize=65536)
 def ip_text(packed: bytes) -> str:
     """Text form of a packed IPv4/IPv6 address (cached: captures repeat a few addresses)."""
     return str(ipaddress.ip_address(packed))
-
-
-def _ip_tcp(buf: bytes, off: int, end: int, version: int) -> tuple[Any, ...] | int:
-    """Find the TCP segment in an IP packet at ``buf[off:end]``.
-
-    Returns ``(src, dst, tcp_start, tcp_end, payload_len)`` or a reason code: 0 not TCP,
-    1 a later fragment, 2 malformed.
-    """
-    if version == 4:
-        if end - off < 20:
-            return 2
-        vihl = buf[off]
-        ihl = (vihl & 15) * 4
-        if vihl >> 4 != 4 or ihl < 20 or off + ihl > end:
-            return 2
-        if buf[off + 9] != 6:
-            return 0
-        if _U16(buf, off + 6)[0] & 0x1FFF:
-            return 1
-        total = _U16(buf, off + 2)[0]
-        if total < ihl:
-            if total != 0:           # 0: TSO/GSO offload, the length was left to the NIC
-                return 2
-            total = end - off
-        seg_len = total - ihl
-        start = off + ihl
-        return (buf[off + 12:off + 16], buf[off + 16:off + 20], start,
-                min(end, start + seg_len), seg_len)
-    if end - off < 40 or buf[off] >> 4 != 6:
-        return 2
-    nxt = buf[off + 6]
-    plen = _U16(buf, off + 4)[0] or (end - off - 40)   # 0: jumbogram or offload
-    src, dst = buf[off + 8:off + 24], buf[off + 24:off + 40]
-    pos = off + 40
-    limit = pos + plen
-    for _ in range(16):
-        if nxt == 6:
-            seg_len = limit - pos
-            if seg_len < 0:
-                return 2
-            return src, dst, pos, min(end, limit), seg_len
-        if nxt in _IPV6_EXTENSIONS or nxt == 51:
-            if pos + 2 > end:
-                return 2
-            size = (buf[pos + 1] + 2) * 4 if nxt == 51 else buf[pos + 1] * 8 + 8
-            nxt = buf[pos]
-            pos += size
-        elif nxt == 44:                       # fragment header
-            if pos + 8 > end:
-                return 2
-            if _U16(buf, pos + 2)[0] & 0xFFF8:
-                return 1
-            nxt = buf[pos]
-            pos += 8
-        else:
-            return 0
-    return 2
-
-
-def _link_ip(buf: bytes, off: int, end: int, linktype: int) -> tuple[int, int] | int:
-    """Skip the link-layer header: ``(ip_offset, ip_version)`` or 0 (not IP) / 2 (malformed)."""
-    if linktype == LINKTYPE_ETHERNET:
-        pos, ethertype_at = off + 14, off + 12
-    elif linktype == LINKTYPE_LINUX_SLL:
-        pos, ethertype_at = off + 16, off + 14
-    elif linktype == LINKTYPE_LINUX_SLL2:
-        pos, ethertype_at = off + 20, off
-    else:
-        header = _RAW_LINK_HEADER.get(linktype)
-        if header is None:
-            return 3
-        pos = off + header
-        if pos >= end:
-            return 2
-        version = buf[pos] >> 4
-        return (pos, version) if version in (4, 6) else 0
-    if pos > end:
-        return 2
-    ethertype = _U16(buf, ethertype_at)[0]
-    for _ in range(4):
-        if ethertype not in _ETH_VLAN:
-            break
-        if pos + 4 > end:
-            return 2
-        ethertype = _U16(buf, pos + 2)[0]
-        pos += 4
-    if ethertype == 0x0800:
-        return pos, 4
-    if ethertype == 0x86DD:
-        return pos, 6
-    return 0
-
-
-# link type -> bytes before the IP header, for link types whose IP version is read from the packet
-_RAW_LINK_HEADER = {0: 4, 108: 4, 101: 0, 12: 0, 14: 0, 228: 0, 229: 0}
-
-#: Link types the reader understands.
-SUPPORTED_LINKTYPES = frozenset({LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
-                                 *_RAW_LINK_HEADER})
 
 
 class CaptureReader:
@@ -285,6 +225,7 @@ class CaptureReader:
         self.stats = CaptureStats()
         self.format = ""
         self.linktypes: list[int] = []
+        self._context = Context()
         self._file: Any = None
         self._open()
 
@@ -356,7 +297,8 @@ class CaptureReader:
         rec = struct.Struct(order + "IIII").unpack_from
         fast = _ETH_IPV4_TCP.unpack_from
         stats = self.stats
-        counts = [0, 0, 0, 0]        # not TCP, later fragments, malformed, unknown link type
+        ctx = self._context
+        counts = [0, 0, 0, 0, 0]     # by reason code (decode.NOT_TCP...)
         frame = tcp = 0
         buf = b""
         pos = size = 0
@@ -383,14 +325,15 @@ class CaptureReader:
                         counts[2] += 1
                         return
                     continue
-                sec, frac, caplen, _wirelen = rec(buf, pos)
+                sec, frac, caplen, wirelen = rec(buf, pos)
                 start = pos + 16
                 pos = end = start + caplen
                 frame += 1
                 if ethernet and caplen >= 54 and buf[start + 12] == 8 and buf[start + 13] == 0:
                     (vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags,
                      window) = fast(buf, start + 14)
-                    if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
+                    if (vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40
+                            and total + 14 <= wirelen):
                         hlen = (off >> 4) * 4
                         if 20 <= hlen <= total - 20:
                             tcp += 1
@@ -399,23 +342,27 @@ class CaptureReader:
                                    flags, window, total - 20 - hlen,
                                    buf[start + 34:ip_end if ip_end < end else end])
                             continue
-                found = _frame_header(buf, start, end, linktype)
+                found = _frame_header(buf, start, end,
+                                      start + (wirelen if wirelen > caplen else caplen),
+                                      linktype, ctx)
                 if found.__class__ is int:
                     counts[found] += 1   # type: ignore[index]
                     continue
                 tcp += 1
                 yield (frame, sec + frac * scale) + found  # type: ignore[operator]
         finally:
-            stats.frames += frame
-            stats.tcp += tcp
-            stats.not_tcp += counts[0]
-            stats.fragments += counts[1]
-            stats.malformed += counts[2]
-            stats.unknown_link += counts[3]
-            self.close()
+            stats._add(frame, tcp, counts, {linktype: counts[UNKNOWN_LINK]}
+                       if counts[UNKNOWN_LINK] else {})
+            self._finish()
 
-    def _pcapng_frames(self) -> Iterator[tuple[float, int, bytes, int, int]]:
-        """Yield ``(time, linktype, buf, start, end)`` for each packet block of a pcapng file."""
+    def _finish(self) -> None:
+        """After the last frame: count the fragments left waiting, and close."""
+        self.stats.fragments_incomplete = self._context.reassembler.waiting_frames
+        self.close()
+
+    def _pcapng_frames(self) -> Iterator[tuple[float, int, bytes, int, int, int]]:
+        """Yield ``(time, linktype, buf, start, end, wire_end)`` for each packet block of a
+        pcapng file."""
         buf = self._head
         pos = 0
         eof = False
@@ -452,23 +399,27 @@ class CaptureReader:
                     yield _DAMAGED
                     continue
                 if btype == 6:
-                    iface, hi, lo, caplen = struct.unpack_from(order + "IIII", buf, body)
+                    iface, hi, lo, caplen, wirelen = struct.unpack_from(order + "IIIII", buf,
+                                                                        body)
                 else:
-                    iface, _drops, hi, lo, caplen = struct.unpack_from(order + "HHIII", buf, body)
+                    iface, _drops, hi, lo, caplen, wirelen = struct.unpack_from(
+                        order + "HHIIII", buf, body)
                 start = body + 20
                 if iface >= len(interfaces) or start + caplen > end:
                     yield _DAMAGED
                     continue
                 linktype, tick, offset = interfaces[iface]
                 last_time = ((hi << 32) | lo) * tick + offset
-                yield last_time, linktype, buf, start, start + caplen
+                yield (last_time, linktype, buf, start, start + caplen,
+                       start + (wirelen if wirelen > caplen else caplen))
             elif btype == 3:                                   # SPB
                 if not interfaces or end - body < 4:
                     yield _DAMAGED
                     continue
                 wirelen = struct.unpack_from(order + "I", buf, body)[0]
                 start = body + 4
-                yield last_time, interfaces[0][0], buf, start, min(end, start + wirelen)
+                yield (last_time, interfaces[0][0], buf, start, min(end, start + wirelen),
+                       start + wirelen)
             elif btype == 1:                                   # IDB
                 if end - body < 8:
                     self.stats.damage = "interface description block cut short"
@@ -503,21 +454,25 @@ class CaptureReader:
         return tick, offset
 
     # -- TCP ---------------------------------------------------------------------------------
-    def _scan(self, frames: Iterable[tuple[float, int, bytes, int, int]]) -> Iterator[TcpHeader]:
+    def _scan(self, frames: Iterable[tuple[float, int, bytes, int, int, int]],
+              ) -> Iterator[TcpHeader]:
         """The TCP segments of the frames: a fast path for Ethernet + plain IPv4 + TCP (one
-        struct call decodes both headers), and :func:`_frame_tcp` for every other frame."""
+        struct call decodes both headers), and :func:`.decode.frame_tcp` for every other."""
         fast = _ETH_IPV4_TCP.unpack_from
-        counts = [0, 0, 0, 0]        # not TCP, later fragments, malformed, unknown link type
+        ctx = self._context
+        counts = [0, 0, 0, 0, 0]     # by reason code (decode.NOT_TCP...)
+        links: dict[int, int] = {}   # unsupported link type -> frames
         frame = tcp = 0
         try:
-            for time, linktype, buf, start, end in frames:
+            for time, linktype, buf, start, end, rend in frames:
                 frame += 1
                 # Fast path: Ethernet, IPv4 without options or fragmentation, TCP inside.
                 if linktype == 1 and end - start >= 54 and buf[start + 12] == 8 and \
                         buf[start + 13] == 0:
                     (vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags,
                      window) = fast(buf, start + 14)
-                    if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40:
+                    if (vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 40
+                            and start + 14 + total <= rend):
                         hlen = (off >> 4) * 4
                         if 20 <= hlen <= total - 20:
                             tcp += 1
@@ -526,22 +481,18 @@ class CaptureReader:
                                    total - 20 - hlen,
                                    buf[start + 34:ip_end if ip_end < end else end])
                             continue
-                found = (_frame_header(buf, start, end, linktype) if linktype >= 0
+                found = (_frame_header(buf, start, end, rend, linktype, ctx) if linktype >= 0
                          else -linktype - 1)
                 if found.__class__ is int:
                     counts[found] += 1   # type: ignore[index]
+                    if found == UNKNOWN_LINK:
+                        links[linktype] = links.get(linktype, 0) + 1
                     continue
                 tcp += 1
                 yield (frame, time) + found  # type: ignore[operator]
         finally:
-            stats = self.stats
-            stats.frames += frame
-            stats.tcp += tcp
-            stats.not_tcp += counts[0]
-            stats.fragments += counts[1]
-            stats.malformed += counts[2]
-            stats.unknown_link += counts[3]
-            self.close()
+            self.stats._add(frame, tcp, counts, links)
+            self._finish()
 
 
 # From the IP header on: version/IHL, total length, flags/offset, protocol, addresses, then the
@@ -550,38 +501,20 @@ _ETH_IPV4_TCP = struct.Struct("!BxHxxHxBxx4s4sHHIIBBH")
 _TCP_FIELDS = struct.Struct("!HHIIBBH")
 
 # Frames that hold no packet, as the frame generators report them: link type -1 - reason code
-# (reason codes of _frame_tcp: 0 not TCP, 2 malformed).
-_DAMAGED = (0.0, -3, b"", 0, 0)
-_NOT_A_PACKET = (0.0, -1, b"", 0, 0)
+# (reason codes of :mod:`.decode`).
+_DAMAGED = (0.0, -1 - MALFORMED, b"", 0, 0, 0)
+_NOT_A_PACKET = (0.0, -1 - NOT_TCP, b"", 0, 0, 0)
 
-def _frame_header(buf: bytes, start: int, end: int, linktype: int) -> tuple[Any, ...] | int:
-    """:func:`_frame_tcp` with the TCP header decoded: ``(src, dst, sport, dport, seq, ack,
-    flags, window, payload_len, tcp)``, or its reason code."""
-    found = _frame_tcp(buf, start, end, linktype)
+def _frame_header(buf: bytes, start: int, end: int, rend: int, linktype: int,
+                  ctx: Context) -> tuple[Any, ...] | int:
+    """:func:`~tcpedu.capture.decode.frame_tcp` with the TCP header decoded: ``(src, dst, sport,
+    dport, seq, ack, flags, window, payload_len, tcp)``, or its reason code."""
+    found = frame_tcp(buf, start, end, rend, linktype, ctx)
     if found.__class__ is int:
         return found  # type: ignore[return-value]
     src, dst, segment, payload_len = found  # type: ignore[misc]
     sport, dport, seq, ack, _off, flags, window = _TCP_FIELDS.unpack_from(segment)
     return src, dst, sport, dport, seq, ack, flags, window, payload_len, segment
-
-
-def _frame_tcp(buf: bytes, start: int, end: int, linktype: int,
-               ) -> tuple[bytes, bytes, bytes, int] | int:
-    """The TCP segment in the frame ``buf[start:end]``: ``(src, dst, tcp, payload_len)``, or a
-    reason code: 0 not TCP, 1 a later fragment, 2 malformed, 3 unknown link type."""
-    link = _link_ip(buf, start, end, linktype)
-    if link.__class__ is int:
-        return link  # type: ignore[return-value]
-    ip = _ip_tcp(buf, link[0], end, link[1])  # type: ignore[index]
-    if ip.__class__ is int:
-        return ip  # type: ignore[return-value]
-    src, dst, tcp_start, tcp_end, seg_len = ip  # type: ignore[misc]
-    if tcp_end - tcp_start < 20:
-        return 2
-    hlen = (buf[tcp_start + 12] >> 4) * 4
-    if hlen < 20 or hlen > seg_len:
-        return 2
-    return src, dst, buf[tcp_start:tcp_end], seg_len - hlen
 
 
 def read_tcp(path: PathOrFile) -> Iterator[TcpPacket]:

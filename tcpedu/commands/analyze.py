@@ -2,7 +2,9 @@
 
 Prints a per-stream summary (endpoints, packets and bytes each way, duration, analysis tags,
 final states) and a terminal ladder; ``--stream N`` selects one stream, ``--json`` prints the
-JSON Lines instead, ``--plot FILE.png`` also draws the ladder diagram.
+JSON Lines instead, ``--plot FILE.png`` also draws the ladder diagram. After the segments one
+line on stderr counts the frames read, those without TCP and those that could not be read, by
+reason; a file whose link type is not supported at all is an error (exit 2).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import argparse
 import sys
 from typing import IO, TYPE_CHECKING
 
-from ..errors import ParameterError
+from ..errors import CaptureError, ParameterError
 
 if TYPE_CHECKING:       # the analysis loads when the command runs, not when tcpedu starts
     from ..reading.analysis import CaptureSummary
@@ -50,16 +52,30 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.json:
         summary = json_lines(args.capture, out, stream=args.stream)
+        _refuse_unreadable(summary)
         _check_stream(summary, args.stream)
     else:
         summary, ladders = _summary_and_ladders(args.capture, args.stream, args.rows)
+        _refuse_unreadable(summary)
         _check_stream(summary, args.stream)
         print_summary(summary, ladders, args.stream, out)
+    out.flush()
+    print(f"{summary.name}: {summary.counts}", file=sys.stderr)
     if args.plot:
         _plot(args.capture, args.stream or 0, args.plot)
         print(f"ladder diagram of stream {args.stream or 0} (its first {_PLOT_SEGMENTS} segments "
               f"at most) written to {args.plot}", file=sys.stderr if args.json else out)
     return 0
+
+
+def _refuse_unreadable(summary: CaptureSummary) -> None:
+    """A file none of whose frames could be read because of its link type is an error."""
+    counts = summary.counts
+    unreadable = dict(counts.unreadable)
+    links = [reason for reason in unreadable if reason.startswith("link type ")]
+    if counts.frames and links and sum(unreadable[r] for r in links) == counts.frames:
+        raise CaptureError(f"{summary.name}: {', '.join(links)}: none of its {counts.frames} "
+                           f"frame{'s' * (counts.frames != 1)} could be read")
 
 
 def _check_stream(summary: CaptureSummary, stream: int | None) -> None:
@@ -78,6 +94,7 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
         Analyzer,
         CaptureSummary,
         analysed_segments,
+        frame_counts,
         stream_summary,
         tag_names,
     )
@@ -103,7 +120,8 @@ def _summary_and_ladders(capture: str, stream: int | None, rows: int,
     analyzer.finish()
     st = reader.stats
     summary = CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                             [stream_summary(c) for c in analyzer.conversations])
+                             [stream_summary(c) for c in analyzer.conversations],
+                             frame_counts(st))
     return summary, ladders
 
 

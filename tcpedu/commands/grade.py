@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="lab id for every submission (default: each notebook's metadata)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="grade N notebooks at a time (default 1)")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                        help="run submissions unconfined, as yourself (default: each in a "
+                             "bubblewrap sandbox; grading refuses where none can be made)")
+    parser.add_argument("--memory", type=int, metavar="MB",
+                        help="memory (address space) each sandboxed process may use "
+                             "(default 3072)")
     parser.add_argument("--key", metavar="LAB",
                         help="print the answer key of LAB for --student instead of grading")
     parser.add_argument("--student", default="", metavar="ID",
@@ -50,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from ..teach.grade import grade_directory, write_csv
 
     results = grade_directory(args.submissions, lab=args.lab, timeout=args.timeout,
-                              jobs=args.jobs)
+                              jobs=args.jobs, sandboxed=args.sandbox, memory_mb=args.memory)
     if args.out == "-":
         write_csv(results, sys.stdout)
     else:

@@ -59,11 +59,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
-from ..capture.pcapio import CaptureReader, PathOrFile, ip_text
+from ..capture.pcapio import CaptureReader, CaptureStats, PathOrFile, ip_text
 from ..errors import ParameterError, SegmentError
 from ..model.segment import Flags, Options, Segment
 from ..model.states import TRANSITIONS, State, Transition, Trigger, arrival_transitions
-from ..trace import Host, SegmentSent, StateChanged, Trace
+from ..trace import FrameCounts, Host, SegmentSent, StateChanged, Trace
 
 _M = 0xFFFFFFFF
 _HALF = 1 << 31
@@ -131,6 +131,7 @@ _ALSO_RETRANSMISSION = FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION
 _MAX_UNACKED = 10000          # Wireshark stops tracking unacked segments past this many
 _OOO_DEFAULT = 0.003          # out-of-order window without a handshake RTT (3 ms)
 _FAST_RT_WINDOW = 0.020       # a fast retransmission follows the dup ACKs within 20 ms
+_FOREVER = float("inf")
 
 _tag_cache: dict[int, tuple[str, ...]] = {}
 
@@ -382,12 +383,17 @@ class Analyzer:
             if seglen > 0 and rev.lastack and ((rev.lastack - seq - seglen) & _M) < _HALF:
                 tags |= SPURIOUS_RETRANSMISSION
             elif not_advanced:
-                ooo_window = conv.first_rtt if conv.first_rtt != 0.0 else _OOO_DEFAULT
+                # Wireshark's time differences and thresholds are unsigned: a negative gap (a
+                # timestamp that went backwards) is never "soon", a negative first RTT makes
+                # every gap "soon".
+                first_rtt = conv.first_rtt
+                ooo_window = (_OOO_DEFAULT if first_rtt == 0.0 else
+                              first_rtt if first_rtt > 0.0 else _FOREVER)
                 # dupacknum is unsigned in Wireshark: its -1 ("ACKed unseen") counts as >= 2 here.
                 if ((rev.dupacknum >= 2 or rev.dupacknum < 0) and rev.lastack == seq
-                        and time - rev.lastack_time < _FAST_RT_WINDOW):
+                        and 0.0 <= time - rev.lastack_time < _FAST_RT_WINDOW):
                     tags |= FAST_RETRANSMISSION
-                elif (time - fwd.nextseq_time < ooo_window
+                elif (0.0 <= time - fwd.nextseq_time < ooo_window
                       and nextseq != (seq + seglen + (1 if flags & (SYN | FIN) else 0)) & _M):
                     tags |= OUT_OF_ORDER
                 else:
@@ -569,6 +575,14 @@ class CaptureSummary:
     malformed: int
     damage: str
     streams: list[StreamSummary] = field(default_factory=list)
+    counts: FrameCounts = field(default_factory=FrameCounts)
+
+
+def frame_counts(stats: CaptureStats) -> FrameCounts:
+    """A reader's statistics as the :class:`FrameCounts` a Trace and a summary carry."""
+    return FrameCounts(stats.frames, stats.tcp, stats.not_tcp,
+                       stats.fragments - stats.fragments_incomplete,
+                       tuple(stats.unreadable().items()))
 
 
 def stream_summary(conv: Conversation) -> StreamSummary:
@@ -607,7 +621,7 @@ def summarize(capture: PathOrFile) -> CaptureSummary:
     analyzer.finish()
     st = reader.stats
     return CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                          [stream_summary(c) for c in analyzer.conversations])
+                          [stream_summary(c) for c in analyzer.conversations], frame_counts(st))
 
 
 _LETTERS = tuple(Flags(i).letters for i in range(256))
@@ -641,11 +655,13 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     analyzer.finish()
     st = reader.stats
     return CaptureSummary(reader.name, st.frames, st.tcp, st.skipped, st.malformed, st.damage,
-                          [stream_summary(c) for c in analyzer.conversations])
+                          [stream_summary(c) for c in analyzer.conversations], frame_counts(st))
 
 
-def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int) -> tuple[Segment, str]:
-    """A Segment with relative numbers; zeros stand in for payload bytes the capture cut off."""
+def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int,
+                sack_base: int = 0) -> tuple[Segment, str]:
+    """A Segment with relative numbers (SACK blocks too, counted from ``sack_base``, the other
+    side's base, as Wireshark shows them); zeros stand in for payload bytes not captured."""
     sport, dport, _s, _a, off, flags, window = _TCP_HEADER.unpack_from(tcp)
     hlen = (off >> 4) * 4
     note = ""
@@ -653,6 +669,9 @@ def _segment_of(tcp: bytes, seq: int, ack: int, seglen: int) -> tuple[Segment, s
         options = Options.from_bytes(tcp[20:hlen]) if hlen > 20 else Options()
     except SegmentError:
         options, note = Options(), "options malformed"
+    if options.sack:
+        options = replace(options, sack=tuple(((left - sack_base) & _M, (right - sack_base) & _M)
+                                              for left, right in options.sack))
     payload = tcp[hlen:hlen + seglen]
     if len(payload) < seglen:
         note = note or f"{seglen - len(payload)} payload bytes not captured (zeros stand in)"
@@ -719,7 +738,7 @@ def _traces(capture: PathOrFile, only: int | None,
         if trace is None:
             trace = traces[conv.stream] = _empty_trace(reader.name, conv, origin)
         _flush_changes(trace, conv, origin)
-        segment, note = _segment_of(tcp, seq, ack, seglen)
+        segment, note = _segment_of(tcp, seq, ack, seglen, conv.flows[1 - direction].base_seq)
         trace.add(SegmentSent(time - origin, len(trace.records), conv.role(direction),
                               conv.role(1 - direction), segment, note=note,
                               tags=tag_names(tags), frame=frame))
@@ -734,9 +753,11 @@ def _traces(capture: PathOrFile, only: int | None,
                                       "server": conv.server_flow.base_seq}
             trace.meta["tags"] = conv.tags()
     trace_list = [traces[k] for k in sorted(traces)]
+    counts = frame_counts(reader.stats)
     for trace in trace_list:
         trace.meta["skipped"] = reader.stats.skipped
         trace.meta["truncated"] = truncated
+        trace.frame_counts = counts
     return trace_list
 
 

@@ -1,11 +1,13 @@
 """Grading lab submissions: run each notebook in a clean kernel, read its answers, judge them.
 
 Each submission runs in its own worker process (``python -m tcpedu.teach.grade --worker NOTEBOOK``) with
-its own fresh Jupyter kernel, in an empty temporary directory, under a time limit. After every code
-cell the worker takes a snapshot of the answer variables (plain JSON values only), so a submission
-that loops, raises, kills its kernel or deleted its own cells is graded on what it did answer, and
-can never stop the others from being graded. The answers are judged here, in the grading process,
-against the student's variant: nothing the submission does in its kernel can change the checks.
+its own fresh Jupyter kernel, under a time limit, inside a sandbox (:mod:`tcpedu.teach.sandbox`: no
+network, a private file system holding only its own notebook and the lab's support files, limits on
+processes, memory and CPU, every process killed at the end). After every code cell the worker takes
+a snapshot of the answer variables (plain JSON values only) and reports it at once, so a submission
+that loops, raises, kills its kernel or its worker, or deleted its own cells is graded on what it
+did answer, and can never stop the others from being graded. The answers are judged here, in the
+grading process, against the student's variant: nothing the submission does can change the checks.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, TcpeduError
+from . import sandbox
 from .exercises.core import BOUND_LAB
 
 #: The line prefix the snapshot cell prints (followed by one JSON object).
@@ -86,6 +89,7 @@ class Run:
     student: Any = None
     answers: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    finished: bool = False  # False in the reports sent while the notebook is still running
 
 
 @dataclass
@@ -146,6 +150,9 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
         cell["outputs"] = []
     snapshot = nbformat.v4.new_code_cell(_SNAPSHOT % (list(variables), MARKER, BOUND_LAB))
     nb.cells = [*code_cells, snapshot]
+    if str(Path(path).parent) == sandbox.HOME:  # in a sandbox: run beside the support files
+        _execute(nb, code_cells, snapshot, sandbox.HOME, timeout, run)
+        return run
     with tempfile.TemporaryDirectory(prefix="tcpedu-grade-", ignore_cleanup_errors=True) as workdir:
         _execute(nb, code_cells, snapshot, workdir, timeout, run)
     return run
@@ -176,6 +183,7 @@ def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeou
         if found is not None:
             run.student = found.get("student")
             run.answers = found.get("answers", {})
+            _report(run)
         return found is not None
 
     with client.setup_kernel():
@@ -203,35 +211,84 @@ def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeou
                 break
 
 
+def _report(run: Run) -> None:
+    """One line to the grader: the Run so far (the last line read wins)."""
+    sys.__stdout__.write(MARKER + json.dumps(run.__dict__) + "\n")
+    sys.__stdout__.flush()
+
+
 def _worker_main(argv: list[str]) -> int:
     """``python -m tcpedu.teach.grade --worker NOTEBOOK TIMEOUT VAR...``: print the Run as JSON."""
     path, timeout, *variables = argv
     run = run_notebook(path, variables, float(timeout))
-    print(MARKER + json.dumps(run.__dict__))
+    run.finished = True
+    _report(run)
     return 0
 
 
 # -- the grader: one worker per submission ------------------------------------------------------
 
-def _run_worker(path: Path, variables: Sequence[str], timeout: float) -> Run:
-    cmd = [sys.executable, "-m", "tcpedu.teach.grade", "--worker", str(path), str(timeout), *variables]
+def _run_worker(path: Path, variables: Sequence[str], timeout: float,
+                limits: sandbox.Limits | None = None,
+                support: dict[str, Path] | None = None) -> Run:
+    """Run one worker on ``path``: inside a sandbox with ``limits`` (and the lab's ``support``
+    files beside the notebook), or unconfined when ``limits`` is None."""
+    worker = [sys.executable, "-m", "tcpedu.teach.grade", "--worker"]
+    tail = [str(timeout), *variables]
+    if limits is None:
+        cmd, env = [*worker, str(path), *tail], None
+    else:
+        files: dict[str, str | Path] = {**(support or {}), "submission.ipynb": path}
+        cmd = sandbox.wrap([*worker, f"{sandbox.HOME}/submission.ipynb", *tail], files=files,
+                           limits=limits)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap clears the rest anyway
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, cwd=tempfile.gettempdir())
+                            start_new_session=True, cwd=tempfile.gettempdir(), env=env)
     try:
         out, err = proc.communicate(timeout=timeout + STARTUP_ALLOWANCE)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.communicate(timeout=10)
+            out, err = proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-        return Run(status="timeout", detail="the grading worker had to be stopped")
+            out, err = proc.communicate()
+        run = _last_report(out) or Run()
+        run.status, run.detail = "timeout", "the grading worker had to be stopped"
+        return run
+    run = _last_report(out)
+    if run is not None and run.finished:
+        return run
+    last = err.strip().splitlines()[-1] if err.strip() else f"exit status {proc.returncode}"
+    if run is None:
+        return Run(status="grader error", detail=last[:200])
+    run.status = "worker died"  # e.g. the submission killed it: graded on its last report
+    run.detail = f"the grading worker ended early ({last[:160]})"
+    return run
+
+
+def _last_report(out: str) -> Run | None:
     for line in reversed(out.splitlines()):
         if line.startswith(MARKER):
-            return Run(**json.loads(line[len(MARKER):]))
-    last = err.strip().splitlines()[-1] if err.strip() else f"exit status {proc.returncode}"
-    return Run(status="grader error", detail=last[:200])
+            try:
+                found = json.loads(line[len(MARKER):])
+                return Run(**{k: v for k, v in found.items() if k in Run.__dataclass_fields__})
+            except (ValueError, TypeError):
+                continue
+    return None
+
+
+def lab_support_files(lab_id: str) -> dict[str, Path]:
+    """Files a lab gives its students beside the notebook (its folder in the course, minus
+    notebooks and the instructor's folder): what a sandboxed submission may see."""
+    import tcpedu
+
+    folder = Path(tcpedu.__file__).resolve().parent.parent / "course" / "labs" / lab_id
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir())
+            if p.suffix != ".ipynb" and not p.name.startswith(".")
+            and p.name not in ("instructor", "submission.ipynb")}
 
 
 def notebook_lab(path: Path) -> str | None:
@@ -253,9 +310,11 @@ def submissions(directory: str | Path) -> list[Path]:
 
 
 def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0,
-              name: str | None = None) -> GradedSubmission:
+              name: str | None = None,
+              limits: sandbox.Limits | None = None) -> GradedSubmission:
     """Run and judge one submission (``lab`` overrides the notebook's own metadata); ``name`` is
-    how the CSV calls it (default: the file name)."""
+    how the CSV calls it (default: the file name). ``limits``: run it in a sandbox with these
+    limits (None: unconfined)."""
     from .exercises import lab_spec, start
 
     name = name or path.name
@@ -272,7 +331,8 @@ def grade_one(path: Path, lab: str | None = None, timeout: float = 120.0,
         spec = lab_spec(lab_id)
     except ParameterError as exc:
         return GradedSubmission(name, str(lab_id), "", "error", str(exc), [])
-    run = _run_worker(path, [q.variable for q in spec.questions], timeout)
+    support = lab_support_files(lab_id) if limits is not None else None
+    run = _run_worker(path, [q.variable for q in spec.questions], timeout, limits, support)
     answers = {name: _from_json(value) for name, value in run.answers.items()}
     student = run.student if isinstance(run.student, (str, int)) else None
     session = start(lab_id, student)
@@ -290,12 +350,17 @@ def _from_json(value: Any) -> Any:
 
 
 def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: float = 120.0,
-                    jobs: int = 1) -> list[GradedSubmission]:
-    """Grade every notebook under ``directory``, ``jobs`` at a time."""
+                    jobs: int = 1, sandboxed: bool = True,
+                    memory_mb: int | None = None) -> list[GradedSubmission]:
+    """Grade every notebook under ``directory``, ``jobs`` at a time, each in a sandbox (refused
+    with :class:`~tcpedu.errors.PermissionNeeded` where none can be made) unless ``sandboxed`` is
+    False; ``memory_mb`` caps each sandboxed process's address space."""
     if timeout <= 0:
         raise ParameterError(f"timeout must be > 0 seconds, not {timeout}")
     if jobs < 1:
         raise ParameterError(f"jobs must be >= 1, not {jobs}")
+    if memory_mb is not None and memory_mb < 256:
+        raise ParameterError(f"memory must be >= 256 MiB, not {memory_mb}")
     try:
         import nbclient  # noqa: F401  (jupyterlab brings it; say so clearly if it is missing)
         import nbformat  # noqa: F401
@@ -310,6 +375,11 @@ def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: f
     paths = submissions(root)
     if not paths:
         raise ParameterError(f"no .ipynb files under {directory}")
+    limits = None
+    if sandboxed:
+        sandbox.require()
+        limits = sandbox.Limits(cpu_seconds=int(timeout + STARTUP_ALLOWANCE) + 1,
+                                memory_mb=memory_mb or sandbox.Limits.memory_mb)
     # Private copies first: a submission that deletes or rewrites files in SUBMISSIONS_DIR
     # cannot touch the notebooks graded after it.
     with tempfile.TemporaryDirectory(prefix="tcpedu-submissions-") as private:
@@ -319,7 +389,7 @@ def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: f
             shutil.copyfile(path, copy)
             copies.append((copy, str(path.relative_to(root))))
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(lambda c: grade_one(c[0], lab, timeout, c[1]), copies))
+            return list(pool.map(lambda c: grade_one(c[0], lab, timeout, c[1], limits), copies))
 
 
 def write_csv(results: Sequence[GradedSubmission], out: Any) -> None:
