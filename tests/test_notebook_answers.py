@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from tcpedu.teach.exercises import NOTEBOOKS, start
 
 FOLDER = ROOT / "notebooks"
-EXERCISE = re.compile(r"^(\w+) = None(\s*#.*)?$", re.M)
+EXERCISE = re.compile(r"^(\w+) = None(\s*#.*)?$(?=\nq\d+\.check\(\))", re.M)
 
 
 def _text(cell) -> str:
@@ -46,10 +46,11 @@ def trials(name: str) -> dict[str, tuple[str, str, str]]:
     found = {}
     for q in lab.questions:
         expected = lab.expected(q.number)
-        right = next(src for src in map(_literal, [expected.form.to_json(expected.value),
-                                                   *expected.accepted()]) if src)
-        mistake = next(m for m in expected.table() if _literal(m.value))
-        found[q.variable] = (right, _literal(mistake.value), mistake.message)
+        right = next(src for src in map(_literal, expected.accepted()) if src)
+        wrong, mistake = next((src, m) for m in expected.table()
+                              for src in (_literal(m.value), _literal(
+                                  expected.form.to_json(expected.form.read(m.value)))) if src)
+        found[q.variable] = (right, wrong, mistake.message)
     return found
 
 

@@ -246,6 +246,27 @@ class Question:
         if expected.code:
             print(f"In code: {expected.code}")
 
+    def self_test(self) -> None:
+        """Prove this question's check for this variant, from the engine's own lists (what a lab's
+        testing version runs): unanswered is never judged, the right answer passes in every
+        accepted form, every recognised mistake is rejected with its own message. Raises
+        AssertionError naming the first failure; prints a one-line summary."""
+        expected = self._lab.expected(self.number)
+        for blank in (None, ____):
+            assert judge(expected, blank)[0] == "unanswered", f"q{self.number}: {blank!r}"
+        forms = expected.accepted()
+        for raw in forms:
+            outcome, message = judge(expected, raw)
+            assert outcome == "correct", f"q{self.number}: {raw!r} rejected: {message}"
+        table = expected.table()
+        for mistake in table:
+            outcome, message = judge(expected, mistake.value)
+            assert outcome == "incorrect" and message == mistake.message, \
+                f"q{self.number}: {mistake.value!r} ({mistake.kind}) got {outcome}: {message}"
+        kinds = sorted({m.kind for m in table})
+        print(f"q{self.number} self-test: the right answer passes in {len(forms)} forms; "
+              f"{len(table)} mistakes get their own feedback ({', '.join(kinds) or 'none'})")
+
     # learntools-style assertions, for the "testing" notebooks that prove the checks
     def assert_check_passed(self, value: Any = _MISSING) -> None:
         """Raise AssertionError unless the answer is judged correct."""
