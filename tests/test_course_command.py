@@ -12,10 +12,11 @@ from _course_support import ROOT, build_wheel
 
 from tcpedu import ParameterError
 from tcpedu.cli import main
-from tcpedu.teach.course import copy_course, lab_paths, notebook_paths, notebooks_dir
+from tcpedu.teach.course import GUIDES, copy_course, lab_paths, notebook_paths, notebooks_dir
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-LABS = sorted(f"labs/{p.parent.name}/lab.ipynb" for p in (ROOT / "course" / "labs").glob("*/lab.ipynb"))
+LABS = sorted(f"course/labs/{p.parent.name}/lab.ipynb"
+              for p in (ROOT / "course" / "labs").glob("*/lab.ipynb"))
 DATA = sorted(p.relative_to(ROOT / "notebooks").as_posix()
               for p in (ROOT / "notebooks" / "data").rglob("*") if p.is_file())
 
@@ -29,24 +30,27 @@ def test_a_checkout_finds_the_eleven_notebooks_in_order():
 def test_course_command_copies_every_notebook_and_the_data(tmp_path, capsys):
     dest = tmp_path / "my course"
     assert main(["course", str(dest)]) == 0
-    assert sorted(p.name for p in dest.glob("*.ipynb")) == NOTEBOOKS
+    assert sorted(p.name for p in (dest / "notebooks").glob("*.ipynb")) == NOTEBOOKS
     for name in NOTEBOOKS:
-        assert (dest / name).read_bytes() == (notebooks_dir() / name).read_bytes()
-    copied = sorted(p.relative_to(dest).as_posix() for p in (dest / "data").rglob("*")
-                    if p.is_file()) if (dest / "data").exists() else []
+        assert (dest / "notebooks" / name).read_bytes() == (notebooks_dir() / name).read_bytes()
+    data = dest / "notebooks"
+    copied = sorted(p.relative_to(data).as_posix() for p in (data / "data").rglob("*")
+                    if p.is_file()) if (data / "data").exists() else []
     assert copied == DATA
-    assert sorted(p.relative_to(dest).as_posix() for p in dest.glob("labs/*/*")) == LABS
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.glob("course/labs/*/*")) == LABS
     assert len(LABS) == 6 and [p.parent.name for p in lab_paths()] == [
-        name.split("/")[1] for name in LABS]
+        name.split("/")[2] for name in LABS]
+    for name in GUIDES:
+        assert (dest / "course" / name).read_bytes() == (ROOT / "course" / name).read_bytes()
     for name in LABS:
-        assert (dest / name).read_bytes() == (ROOT / "course" / name
+        assert (dest / name).read_bytes() == (ROOT / name
                                                ).read_bytes()
     assert "copied 11 notebooks and 6 labs" in capsys.readouterr().out
 
 
 def test_course_command_keeps_a_learners_edited_notebook(tmp_path, capsys):
     copy_course(tmp_path)
-    edited = tmp_path / "03-data-transfer-seq-ack.ipynb"
+    edited = tmp_path / "notebooks" / "03-data-transfer-seq-ack.ipynb"
     edited.write_text("my notes")
     assert main(["course", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -69,7 +73,7 @@ def test_course_command_from_the_console_script(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tcpedu.cli", "course", str(tmp_path / "c")],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "c" / "00-start-here.ipynb").is_file()
+    assert (tmp_path / "c" / "notebooks" / "00-start-here.ipynb").is_file()
 
 
 @pytest.mark.binder
@@ -78,7 +82,9 @@ def test_the_wheel_ships_the_notebooks_and_copies_them_without_a_checkout(tmp_pa
     names = zipfile.ZipFile(wheel).namelist()
     for name in NOTEBOOKS:
         assert f"tcpedu/course_data/{name}" in names
-    for name in DATA + LABS:
+    for name in DATA:
+        assert f"tcpedu/course_data/{name}" in names
+    for name in [*LABS, *(f"course/{g}" for g in GUIDES)]:
         assert f"tcpedu/course_data/{name}" in names
     assert not [n for n in names if "instructor" in n], "instructor copies must not ship"
     site = tmp_path / "site"

@@ -1,10 +1,12 @@
-"""The course as files: where the notebooks and the labs are, and copying them out.
+"""The course as files: where the notebooks, the labs and the learner's guides are, and copying
+them out with the repository's layout (``notebooks/``, ``course/``), so every link between them
+works the same in a clone, on Binder and in a copied course.
 
-The notebooks and the labs' student versions ship inside the wheel as ``tcpedu/course_data``
-(``setup.py`` copies ``notebooks/`` there, and each ``course/labs/NN-name/lab.ipynb`` to
-``course_data/labs/``, at build time); in a source checkout or an editable install they are read
-from the repository's ``notebooks/`` and ``course/labs/``. (The notebooks' "try it" questions
-live in :mod:`tcpedu.teach.exercises`.)
+They ship inside the wheel as ``tcpedu/course_data`` (``setup.py`` copies ``notebooks/`` there,
+and ``course/glossary.md``, ``course/misconceptions.md`` and each lab's student version
+``course/labs/NN-name/lab.ipynb`` to ``course_data/course/``); in a source checkout or an
+editable install they are read from the repository. (The notebooks' "try it" questions live in
+:mod:`tcpedu.teach.exercises`.)
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from ..errors import ParameterError, TcpeduError
 
 _PACKAGED = Path(__file__).resolve().parents[1] / "course_data"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "notebooks"
-_CHECKOUT_LABS = Path(__file__).resolve().parents[2] / "course" / "labs"
+_CHECKOUT_COURSE = Path(__file__).resolve().parents[2] / "course"
+#: What a learner gets from ``course/``: the guides the notebooks link to, and the labs.
+GUIDES = ("glossary.md", "misconceptions.md")
 _SKIP = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
 
 
@@ -34,45 +38,51 @@ def notebook_paths(folder: Path | None = None) -> list[Path]:
     return sorted((folder or notebooks_dir()).glob("[0-9][0-9]-*.ipynb"))
 
 
+def course_folder() -> Path:
+    """The folder holding the learner's part of ``course/`` (packaged copy first)."""
+    for candidate in (_PACKAGED / "course", _CHECKOUT_COURSE):
+        if (candidate / GUIDES[0]).is_file():
+            return candidate
+    raise TcpeduError("the course guides are not installed; reinstall tcpedu from a wheel")
+
+
 def lab_paths() -> list[Path]:
-    """The labs' student notebooks (``NN-name/lab.ipynb``), in order; none if not installed."""
-    for candidate in (_PACKAGED / "labs", _CHECKOUT_LABS):
-        found = sorted(candidate.glob("[0-9][0-9]-*/lab.ipynb"))
-        if found:
-            return found
-    return []
+    """The labs' student notebooks (``NN-name/lab.ipynb``), in order."""
+    return sorted((course_folder() / "labs").glob("[0-9][0-9]-*/lab.ipynb"))
+
+
+def course_files() -> dict[Path, Path]:
+    """Every file a learner gets: source path -> path relative to the course folder."""
+    notebooks, course = notebooks_dir(), course_folder()
+    files = {nb: Path("notebooks") / nb.name for nb in notebook_paths(notebooks)}
+    files.update({lab: Path("course") / lab.relative_to(course) for lab in lab_paths()})
+    files.update({course / name: Path("course") / name for name in GUIDES})
+    return files
 
 
 def copy_course(dest: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy every notebook, the ``data/`` folder and the labs' student notebooks (as
-    ``labs/NN-name/lab.ipynb``) into ``dest``; return the notebooks written.
+    """Copy the course into ``dest`` with the repository's layout: ``notebooks/`` (with its
+    ``data/``) and ``course/`` (the glossary, the common simplifications and the labs' student
+    notebooks); return the notebooks written, the course's first.
 
-    ``dest`` is created if missing. Existing notebooks are kept unless ``overwrite`` is true, so a
+    ``dest`` is created if missing. Existing files are kept unless ``overwrite`` is true, so a
     learner's edited copy is never lost by accident.
     """
-    source = notebooks_dir()
     dest = Path(dest).expanduser()
     if dest.exists() and not dest.is_dir():
         raise ParameterError(f"{dest} exists and is not a folder")
-    notebooks = notebook_paths(source)
-    labs = {lab: Path("labs") / lab.parent.name / lab.name for lab in lab_paths()}
-    targets = [nb.name for nb in notebooks] + [str(rel) for rel in labs.values()]
-    clashes = [name for name in targets if (dest / name).exists()]
+    files = course_files()
+    clashes = [str(rel) for rel in files.values() if (dest / rel).exists()]
     if clashes and not overwrite:
         raise ParameterError(f"{dest} already holds {clashes[0]} (and {len(clashes) - 1} more); "
                              "choose an empty folder or pass --overwrite")
     try:
-        dest.mkdir(parents=True, exist_ok=True)
-        written = []
-        for nb in notebooks:
-            shutil.copyfile(nb, dest / nb.name)
-            written.append(dest / nb.name)
-        for lab, rel in labs.items():
+        for source, rel in files.items():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(lab, dest / rel)
-            written.append(dest / rel)
-        if (source / "data").is_dir():
-            shutil.copytree(source / "data", dest / "data", ignore=_SKIP, dirs_exist_ok=True)
+            shutil.copyfile(source, dest / rel)
+        data = notebooks_dir() / "data"
+        if data.is_dir():
+            shutil.copytree(data, dest / "notebooks" / "data", ignore=_SKIP, dirs_exist_ok=True)
     except OSError as exc:
         raise ParameterError(f"cannot write the course into {dest}: {exc.strerror or exc}") from exc
-    return written
+    return [dest / rel for rel in files.values() if rel.suffix == ".ipynb"]

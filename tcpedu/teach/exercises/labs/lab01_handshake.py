@@ -147,8 +147,8 @@ def _speaks_first(facts: dict[str, Any]) -> Expected:
     note = ("HTTP: the client asks, then the server answers" if facts["style"] == "HTTP" else
             "SMTP: the server greets first (220 ...), then the client speaks")
     return Expected(first.src, Choice(("client", "server")), (
-        Mistake(other, f"look at the first segment with a payload: this is {note}. The note's "
-                       "'the client always speaks first' holds for HTTP only"),
+        Mistake(other, f"look at the first segment with a payload: this is {note}. The common "
+                       "simplification 'the client always speaks first' holds for HTTP only"),
     ), why=f"The first payload comes from the {first.src} ({note}).",
            code="next(s for s in lab.trace.segments() if s.segment.payload).src")
 
@@ -177,7 +177,7 @@ SPEC = LabSpec(LAB_ID, "The handshake and SEQ/ACK arithmetic", build, (
                         "Count the payload bytes: len(segment.payload).")),
     QuestionSpec("response_seq", "What SEQ does the server's first data segment carry?",
                  _response_seq,
-                 hints=("Rule 2 of the note: the receiver uses the ACK it received as its SEQ.",)),
+                 hints=("A rule of thumb: the receiver uses the ACK it received as its SEQ.",)),
     QuestionSpec("speaks_first", "After the handshake, who sends data first: 'client' or "
                  "'server'?", _speaks_first,
                  hints=("Find the first segment with a payload and read its sender.",
