@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks
 
 lab: $(STAMP)
+	install -D -m 644 binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb
 
 test: system-deps $(STAMP) lint

@@ -35,7 +35,7 @@ class _Blaster:
         self.name, self.local_port, self.state = name, port, None
         self._out = segments
 
-    def receive(self, now: float, segment: Segment) -> None:
+    def receive(self, now: float, segment: Segment, src_ip: str | None = None) -> None:
         pass
 
     def segments_to_send(self) -> list[Segment]:

@@ -1,9 +1,12 @@
-"""The record of what happened: the one data model every view, export and exercise reads.
+"""The record of what happened: the one data model the reading layer reads for every view.
 
 A :class:`Trace` holds the hosts of a conversation and a time-ordered list of records: segments
 sent (by an endpoint, an attacker, or seen in a capture), dropped or delivered by the network, state
 changes, timers, application calls and snapshots of each endpoint's variables. Simulations
 (:mod:`tcpedu.sim.network`) and real captures (:mod:`tcpedu.reading.analysis`) both produce one.
+It holds records only: what they *mean* (streams, tags, marks, fates, JSON) is worked out in
+:mod:`tcpedu.reading`; exports live in :mod:`tcpedu.capture.export` (pcap) and
+:mod:`tcpedu.reading.jsonl` (JSON Lines).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model.segment import Segment
+from .model.snapshot import Snapshot
 from .model.states import State
 
 
@@ -30,6 +34,20 @@ class Host:
         return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
 
 
+#: What a simulated sender can know about a segment it sends (:attr:`SegmentSent.known`), and
+#: what each means. Wireshark can only infer these from the wire (see :mod:`tcpedu.reading`).
+KNOWN: dict[str, str] = {
+    "rto-retransmission": "resent because the retransmission timer fired (RFC 6298)",
+    "fast-retransmission": "resent on duplicate ACKs or a SACK hole (RFC 5681, RFC 6675)",
+    "window-retransmission": "a refused zero-window probe byte sent again once the window opened",
+    "zero-window-probe": "one byte sent into a zero window to learn when it opens (RFC 9293 "
+                         "§3.8.6.1)",
+    "challenge-ack": "an ACK answering a suspicious RST or SYN (RFC 5961)",
+    "injected": "forged by another host and put on the wire",
+    "duplicate": "a copy the network made of a segment sent once",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentSent:
     """A segment put on the wire by ``src`` for ``dst`` (or seen there, in a capture).
@@ -39,6 +57,8 @@ class SegmentSent:
     (``"retransmission"``, ``"injected"``, ``"zero-window probe"``...); ``tags`` are
     Wireshark-style analysis tags (``"dup-ack"``...); ``frame`` is the capture's frame number.
     ``spoofed_as`` names the node whose address a forged segment claims (its IP goes on the wire).
+    ``known`` holds what the simulator knows about it (names from :data:`KNOWN`), beside the
+    ``tags`` a capture's analysis infers.
     """
 
     time: float
@@ -50,6 +70,7 @@ class SegmentSent:
     tags: tuple[str, ...] = ()
     frame: int | None = None
     spoofed_as: str = ""
+    known: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,32 +125,6 @@ class AppEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
-    """``node``'s connection variables (RFC 9293 §3.3.1 names) after something changed them.
-
-    ``ooo`` lists out-of-order byte ranges held in the receive buffer as ``(start, end)`` sequence
-    numbers, end exclusive.
-    """
-
-    time: float
-    node: str
-    state: State
-    iss: int
-    irs: int | None
-    snd_una: int
-    snd_nxt: int
-    snd_wnd: int
-    rcv_nxt: int | None
-    rcv_wnd: int
-    cwnd: int
-    ssthresh: int
-    srtt: float | None
-    rto: float
-    ooo: tuple[tuple[int, int], ...] = ()
-    bytes_delivered: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class FrameCounts:
     """What reading a capture file made of its frames: ``frames`` in all, ``tcp`` segments,
     frames ``without_tcp``, IP ``fragments`` reassembled into a later frame, and the frames that
@@ -159,7 +154,7 @@ Record = (SegmentSent | SegmentDropped | SegmentDelivered | StateChanged | Timer
 
 @dataclass
 class Trace:
-    """Hosts plus time-ordered records, with queries and exports.
+    """Hosts plus time-ordered records, with queries.
 
     Build one with :meth:`add` (records must come in time order). ``meta`` carries the scenario
     name, its parameters and a description, or the capture file and stream number.
@@ -241,19 +236,6 @@ class Trace:
     def duration(self) -> float:
         """Time from the first record to the last."""
         return self.records[-1].time - self.records[0].time if self.records else 0.0
-
-    # -- exports (see tcpedu.reading.trace_export) -------------------------------------------------------
-    def to_pcap(self, path: Any) -> int:
-        """Write every segment put on the wire as an Ethernet pcap; returns the packet count."""
-        from .reading.trace_export import trace_to_pcap
-
-        return trace_to_pcap(self, path)
-
-    def to_jsonl(self) -> str:
-        """JSON Lines, one object per segment, in the schema of ``tcpedu analyze --json``."""
-        from .reading.trace_export import trace_to_jsonl
-
-        return trace_to_jsonl(self)
 
     def __repr__(self) -> str:
         name = self.meta.get("scenario") or self.meta.get("capture") or "trace"

@@ -1,4 +1,4 @@
-"""Congestion control: Reno (RFC 5681, RFC 6582) and the "none" controller."""
+"""Congestion control: Reno (RFC 5681, RFC 6582), CUBIC (RFC 9438), "none", and the registry."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ from pair import ConnectionPair
 
 from tcpedu.errors import ParameterError
 from tcpedu.model.congestion import (
+    CONTROLLERS,
     UNLIMITED,
+    CongestionControl,
+    Cubic,
+    LossKind,
     NoCongestionControl,
     Reno,
     initial_window,
     make_controller,
+    register_congestion_control,
 )
 from tcpedu.model.endpoint import Config
 
@@ -37,7 +42,7 @@ def test_slow_start_grows_one_mss_per_ack_then_avoidance_one_mss_per_window():
 
 def test_fast_loss_halves_and_inflates_then_deflates():
     cc = Reno(100, initial_cwnd=1000)
-    cc.on_loss("fast", flight=1000, now=0.0)
+    cc.on_loss(LossKind.DUPACK, flight=1000, now=0.0)
     assert cc.ssthresh == 500 and cc.cwnd == 800 and cc.in_recovery
     cc.on_dup_ack(0.0)
     assert cc.cwnd == 900
@@ -49,26 +54,26 @@ def test_fast_loss_halves_and_inflates_then_deflates():
 
 def test_timeout_drops_cwnd_to_one_segment():
     cc = Reno(100, initial_cwnd=1000)
-    cc.on_loss("rto", flight=1000, now=0.0)
+    cc.on_loss(LossKind.TIMEOUT, flight=1000, now=0.0)
     assert cc.cwnd == 100 and cc.ssthresh == 500 and not cc.in_recovery
 
 
 def test_ssthresh_never_falls_below_two_segments():
     cc = Reno(100)
-    cc.on_loss("rto", flight=50, now=0.0)
+    cc.on_loss(LossKind.TIMEOUT, flight=50, now=0.0)
     assert cc.ssthresh == 200
 
 
 def test_none_controller_never_limits():
     cc = NoCongestionControl(100)
-    cc.on_loss("fast", 1000, 0.0)
-    cc.on_loss("rto", 1000, 0.0)
+    cc.on_loss(LossKind.DUPACK, 1000, 0.0)
+    cc.on_loss(LossKind.TIMEOUT, 1000, 0.0)
     assert cc.cwnd == UNLIMITED
 
 
 def test_unknown_controller_is_a_parameter_error():
-    with pytest.raises(ParameterError, match="congestion='cubic'"):
-        make_controller("cubic", 100)
+    with pytest.raises(ParameterError, match="congestion='vegas'"):
+        make_controller("vegas", 100)
 
 
 def test_transfer_shows_slow_start_then_congestion_avoidance_in_snapshots():
@@ -109,3 +114,76 @@ def test_none_controller_sends_a_whole_receive_window_at_once():
     pair.connect()
     pair.send("client", b"w" * 3000)
     assert pair.client.flight_size == 1000
+
+
+def test_on_loss_dupack_enters_fast_recovery_and_an_unknown_kind_raises_rfc5681_3_2():
+    """Loss kinds are an enum (``LossKind``); the string ``"dupack"`` notebook 10 uses is one of
+    them and enters fast recovery (RFC 5681 §3.2), not a timeout; anything else raises."""
+    cc = Reno(100)
+    cc.cwnd = 3200
+    cc.on_loss("dupack", flight=3200, now=0.0)
+    assert cc.in_recovery and cc.ssthresh == 1600 and cc.cwnd == 1600 + 300
+    cc = Reno(100)
+    cc.on_loss(LossKind.TIMEOUT, flight=3200, now=0.0)
+    assert not cc.in_recovery and cc.cwnd == 100
+    with pytest.raises(ParameterError, match="loss kind 'fast' is not known"):
+        Reno(100).on_loss("fast", flight=1000, now=0.0)
+
+
+def test_controllers_register_by_name_behind_the_base_class():
+    class Fixed(CongestionControl):
+        name = "fixed"
+
+    register_congestion_control("fixed-test", Fixed)
+    try:
+        assert isinstance(make_controller("fixed-test", 100), Fixed)
+        assert Config(congestion="fixed-test").congestion == "fixed-test"
+    finally:
+        del CONTROLLERS["fixed-test"]
+    with pytest.raises(ParameterError, match="not a CongestionControl"):
+        register_congestion_control("bad", dict)  # type: ignore[arg-type]
+    assert {"reno", "cubic", "none"} <= set(CONTROLLERS)
+
+
+def test_cubic_reduces_by_beta_0_7_and_remembers_w_max_rfc9438_4_6():
+    cc = Cubic(1000, initial_cwnd=100_000)
+    cc.ssthresh = 50_000  # in congestion avoidance
+    cc.on_loss(LossKind.DUPACK, flight=100_000, now=10.0)
+    assert cc.ssthresh == 70_000 and cc.w_max == 100.0
+    cc.on_recovery_end(flight=70_000, now=10.1)
+    assert cc.cwnd == 70_000
+    cc.on_loss(LossKind.DUPACK, flight=70_000, now=11.0)  # below W_max: fast convergence (§4.7)
+    assert cc.w_max == pytest.approx(70 * 1.7 / 2)
+
+
+def test_cubic_window_grows_back_to_w_max_after_k_seconds_rfc9438_4_2():
+    """After a reduction to β·W_max the window follows W_cubic(t) = C(t-K)^3 + W_max: concave up
+    to W_max at t = K = cbrt(W_max (1-β) / C), then convex beyond it."""
+    mss = 1000
+    cc = Cubic(mss, initial_cwnd=100 * mss)
+    cc.ssthresh = 1
+    cc.on_rtt_sample(0.1, 0.0)  # long enough for the cubic to outgrow Reno (§4.3)
+    cc.on_loss(LossKind.TIMEOUT, flight=100 * mss, now=0.0)
+    cc.cwnd = cc.ssthresh  # straight into congestion avoidance at 70 segments
+    k = (100 * 0.3 / 0.4) ** (1 / 3)
+    t, step = 0.0, 0.1
+    while t < k:
+        t += step
+        cc.on_ack(cc.cwnd, t)  # one window of ACKs per 100 ms round trip
+    assert cc.k == pytest.approx(k)
+    assert 97 * mss <= cc.cwnd <= 101 * mss  # back near W_max = 100 segments at t = K
+    while t < 2 * k:
+        t += step
+        cc.on_ack(cc.cwnd, t)
+    assert cc.cwnd > 110 * mss  # past W_max the cubic probes upwards
+
+
+def test_cubic_transfer_with_loss_delivers_every_byte():
+    pair = ConnectionPair(Config(isn=1, mss=100, congestion="cubic"), Config(isn=2), delay=0.05,
+                          fault=lambda src, seg, n: () if src == "client" and n % 17 == 0
+                          else (0.0,))
+    pair.connect()
+    pair.send("client", bytes(range(256)) * 200)
+    pair.run()
+    assert bytes(pair.received["server"]) == bytes(range(256)) * 200
+    assert pair.client.cc.name == "cubic" and pair.client.ssthresh < 1 << 31

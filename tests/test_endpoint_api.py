@@ -17,8 +17,8 @@ from tcpedu.model.events import (
     TimerCancelled,
     TimerFired,
 )
-from tcpedu.model.segment import Segment
-from tcpedu.model.states import TRANSITIONS, State, Trigger
+from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.states import CALL_ALLOWED, TRANSITIONS, State, Trigger
 
 
 def _established() -> ConnectionPair:
@@ -71,8 +71,8 @@ def test_an_endpoint_can_connect_again_once_closed():
 @pytest.mark.parametrize("field, value", [
     ("mss", 0), ("mss", "big"), ("rcv_buffer", -1), ("isn", 2**32), ("isn_mode", "clock"),
     ("rto_min", 0), ("rto_max", -1.0), ("max_retries", 0), ("delayed_ack", 0.7),
-    ("wscale", 15), ("receiver", "selective"), ("congestion", "cubic"), ("initial_cwnd", 1460),
-    ("sack", "yes"), ("send_buffer", 0), ("app_read_rate", -5), ("msl", 0), ("secret", b""),
+    ("wscale", 15), ("receiver", "selective"), ("congestion", "vegas"), ("initial_cwnd", 1460),
+    ("sack", "yes"), ("send_buffer", 0), ("app_read_rate", -5), ("msl", 0), ("secret", b""), ("nodelay", 1), ("syn_timeout", 0), ("challenge_ack_limit", 0),
 ])
 def test_bad_config_values_raise_parameter_error_naming_the_field(field, value):
     with pytest.raises(ParameterError, match=f"^Config {field}="):
@@ -81,7 +81,12 @@ def test_bad_config_values_raise_parameter_error_naming_the_field(field, value):
 
 def test_rto_min_above_rto_max_is_refused():
     with pytest.raises(ParameterError, match="rto_min"):
-        Config(rto_min=5.0, rto_max=1.0)
+        Config(rto_min=90.0, rto_max=60.0)
+
+
+def test_rto_cap_below_60_seconds_is_refused_rfc6298_section_2_5():
+    with pytest.raises(ParameterError, match="at least 60 s"):
+        Config(rto_max=10.0)
 
 
 def test_config_is_frozen():
@@ -168,3 +173,71 @@ def test_exported_from_the_package():
     import tcpedu
 
     assert tcpedu.Endpoint is Endpoint and tcpedu.Config is Config
+
+
+def test_send_in_listen_with_the_foreign_socket_given_opens_actively_rfc9293_3_10_2():
+    """§3.10.2 SEND in LISTEN: with the foreign socket specified, the connection turns active:
+    a SYN goes out and the state is SYN-SENT (the LISTEN --SEND--> SYN-SENT edge of Figure 5)."""
+    pair = ConnectionPair()
+    pair.server.listen(0.0)
+    pair.client.listen(0.0, remote_port=80, remote_ip="10.0.0.2")
+    pair.client.send(0.0, b"hello")
+    pair.pump()
+    assert pair.client.state is State.SYN_SENT
+    change = pair.of_type("client", StateChange)[-1]
+    assert (change.old, change.new, change.trigger) == (State.LISTEN, State.SYN_SENT, "SEND")
+    (syn,) = pair.wire.sent("client")
+    assert syn.flags == Flags.SYN and syn.dst_port == 80
+    pair.run()
+    assert pair.received["server"] == b"hello"
+
+
+def test_every_call_is_refused_exactly_where_call_allowed_says_rfc9293_3_10():
+    """One table (states.CALL_REFUSALS / CALL_ALLOWED) decides; the endpoint agrees in every
+    state a connection goes through, and state-changing calls are allowed exactly where the
+    transition table has an edge for them."""
+    edges = {"connect": Trigger.ACTIVE_OPEN, "listen": Trigger.PASSIVE_OPEN,
+             "close": Trigger.CLOSE, "abort": Trigger.ABORT}
+    for call, trigger in edges.items():
+        assert CALL_ALLOWED[call] == {s for (s, t) in TRANSITIONS if t is trigger}, call
+    calls = {"connect": lambda ep, now: ep.connect(now, 80),
+             "listen": lambda ep, now: ep.listen(now),
+             "send": lambda ep, now: ep.send(now, b"x"),
+             "close": lambda ep, now: ep.close(now),
+             "abort": lambda ep, now: ep.abort(now)}
+    seen: dict[tuple[str, State], bool] = {}
+    for stop in range(0, 30):
+        for call, do in calls.items():
+            pair = _closing_pair(stop)
+            for ep in (pair.client, pair.server):
+                state = ep.state
+                try:
+                    do(ep, pair.now)
+                    seen[(call, state)] = True
+                except LocalProtocolError:
+                    seen[(call, state)] = False
+    for (call, state), allowed in seen.items():
+        if (call, state) == ("send", State.LISTEN):
+            assert not allowed  # allowed only once listen() was given the foreign socket
+            continue
+        assert allowed == (state in CALL_ALLOWED[call]), (call, state)
+    assert len({state for _, state in seen}) >= 8
+
+
+def _closing_pair(steps: int) -> ConnectionPair:
+    """A pair ``steps`` events into a handshake, a little data and both sides closing."""
+    pair = ConnectionPair()
+    pair.server.listen(0.0)
+    if steps == 0:
+        return pair
+    pair.client.connect(0.0, 80)
+    pair.pump()
+    pair.send("client", b"data")
+    for _ in range(steps):
+        if pair.client.state is State.ESTABLISHED and pair.received["server"]:
+            pair.close("client")
+        if pair.server.state is State.CLOSE_WAIT:
+            pair.close("server")
+        if not pair.step():
+            break
+    return pair

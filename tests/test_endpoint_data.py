@@ -6,7 +6,7 @@ from pair import ConnectionPair
 
 from tcpedu.model.endpoint import Config, Endpoint
 from tcpedu.model.events import DataReceived, Retransmitted, SegmentIgnored
-from tcpedu.model.segment import Flags, Segment
+from tcpedu.model.segment import Flags, Options, Segment
 from tcpedu.model.states import State
 
 
@@ -290,3 +290,53 @@ def test_refused_probe_byte_goes_out_again_as_soon_as_the_window_opens():
     assert len(again[0][1].payload) == 100
     assert Retransmitted(1201, "window") in pair.events["client"]
     assert pair.received["server"] == b"p" * 400
+
+
+def test_nagle_holds_a_second_small_write_until_the_first_is_acknowledged_rfc9293_3_7_4():
+    """RFC 9293 §3.7.4: with Nagle's algorithm (on by default) a short segment waits while an
+    earlier short one is unacknowledged, so small writes coalesce."""
+    pair = _established()
+    assert not pair.client.config.nodelay
+    pair.send("client", b"a")
+    pair.send("client", b"b")
+    pair.send("client", b"c")
+    assert [s.payload for s in _data(pair, "client")] == [b"a"]
+    pair.run()
+    assert [s.payload for s in _data(pair, "client")] == [b"a", b"bc"]
+    assert pair.received["server"] == b"abc"
+
+
+def test_nodelay_sends_each_small_write_at_once_rfc9293_3_7_4_must_17():
+    """MUST-17: an application can turn Nagle off (``Config(nodelay=True)``, TCP_NODELAY)."""
+    pair = _established(Config(isn=1000, nodelay=True))
+    for b in (b"a", b"b", b"c"):
+        pair.send("client", b)
+    assert [s.payload for s in _data(pair, "client")] == [b"a", b"b", b"c"]
+
+
+def test_nagle_does_not_delay_full_segments_or_a_bulk_transfers_tail():
+    pair = _established(Config(isn=1000, mss=100), Config(isn=5000, mss=100))
+    pair.send("client", b"x" * 350)
+    assert [len(s.payload) for s in _data(pair, "client")] == [100, 100, 100, 50]
+
+
+def test_sender_waits_instead_of_filling_a_small_offered_window_rfc9293_3_8_6_2_1():
+    """MUST-38 sender silly-window avoidance: a peer that once offered 64 kB now offers 10 bytes;
+    the sender neither sends 10-byte segments on every ACK nor stalls for ever: it sends a small
+    segment only when the override timeout (``sws_override``) fires."""
+    client = Endpoint("client", 40000, Config(isn=0, mss=1000))
+    client.connect(0.0, 80)
+    client.receive(0.1, Segment(80, 40000, seq=500, ack=1, flags=Flags.SYN | Flags.ACK,
+                                window=65535, options=Options(mss=1000)), "10.0.0.2")
+    client.segments_to_send()
+    client.send(0.1, b"d" * 100_000)
+    sent = [s for s in client.segments_to_send() if s.payload]
+    assert sent and all(len(s.payload) == 1000 for s in sent)
+    top = sent[-1].seq + len(sent[-1].payload)
+    for k in range(3):  # ACKs that take everything but offer only 10 bytes
+        client.receive(0.2 + k * 0.01, Segment(80, 40000, seq=501, ack=top, flags=Flags.ACK,
+                                               window=10), "10.0.0.2")
+    assert [s for s in client.segments_to_send() if s.payload] == []
+    client.handle_timer(client.get_timer())
+    (small,) = [s for s in client.segments_to_send() if s.payload]
+    assert len(small.payload) == 10 and small.seq == top

@@ -7,7 +7,15 @@ from pair import ConnectionPair
 
 from tcpedu.errors import ParameterError
 from tcpedu.model.endpoint import Config, Endpoint
-from tcpedu.model.events import Connected, ConnectionClosed, ConnectionReset, Retransmitted
+from tcpedu.model.events import (
+    Connected,
+    ConnectionClosed,
+    ConnectionReset,
+    DataReceived,
+    PeerClosed,
+    Retransmitted,
+    SegmentIgnored,
+)
 from tcpedu.model.isn import rfc6528_isn
 from tcpedu.model.segment import Flags, Options, Segment
 from tcpedu.model.states import State
@@ -235,3 +243,164 @@ def test_handshake_across_sequence_wraparound():
     pair.run()
     assert pair.received["server"] == data
     assert pair.client.snd_una == len(data)
+
+
+# -- RFC review defects: ISNs (#1), window scaling (#2), SYN-RECEIVED (#3), SYN give-up (#4),
+# -- RFC 6298 §5.7 and Karn on the handshake (#5), text on a SYN (#6) --------------------------
+
+def _handshake_isn(now: float, **cfg) -> int:
+    ep = Endpoint("client", 40000, Config(**cfg))
+    ep.connect(now, 80, "10.0.0.2")
+    return ep.iss
+
+
+def test_default_isns_are_rfc6528_and_rise_with_the_clock_on_one_four_tuple_rfc9293_3_4_1():
+    """RFC 9293 §3.4.1 MUST-8: a clock-driven ISN (RFC 6528: M + F(4-tuple, key)); the key comes
+    from the run's seed, so a run is reproducible, and another seed gives other numbers."""
+    assert Config().isn_mode == "rfc6528"
+    first, later = _handshake_isn(0.0), _handshake_isn(10.0)
+    assert (later - first) % 2**32 == 10 * 250_000  # the 4 µs clock moved on; F is the same
+    assert _handshake_isn(0.0) == first
+    assert _handshake_isn(0.0, seed=1) != first
+    assert _handshake_isn(0.0, isn_mode="random") != _handshake_isn(0.0, isn_mode="random",
+                                                                     seed=1)
+
+
+def test_passive_open_learns_the_peers_address_for_its_rfc6528_isn():
+    """RFC 6528 §3: F hashes the remote address too. Two clients on the same port but other
+    addresses must not get the same server ISN (a victim's ISN is not an attacker's)."""
+    isns = []
+    for ip in ("10.0.0.1", "10.0.0.66"):
+        server = Endpoint("server", 80, Config())
+        server.listen(0.0)
+        server.receive(0.0, Segment(40000, 80, seq=7, flags=Flags.SYN), ip)
+        assert server.remote_ip == ip
+        isns.append(server.iss)
+    assert isns[0] != isns[1]
+
+
+def test_simultaneous_open_with_window_scaling_does_not_scale_the_syn_ack_window_rfc7323_2_2():
+    """RFC 7323 §2.2: the window field of a SYN or SYN,ACK is never scaled; a simultaneous open
+    takes its send window from a SYN,ACK, so it must stay 65535 here, not 65535 << 7."""
+    pair = ConnectionPair(Config(isn=10, wscale=7), Config(isn=20, wscale=7))
+    pair.client.connect(0.0, 80)
+    pair.server.connect(0.0, 40000)
+    pair.pump()
+    pair.run_until(lambda: pair.client.state is State.ESTABLISHED
+                   and pair.server.state is State.ESTABLISHED)
+    assert State.SYN_RECEIVED in pair.states("client")
+    assert pair.client.snd_wnd == pair.server.snd_wnd == 65535
+    data = bytes(range(256)) * 800
+    pair.send("client", data)
+    pair.run()
+    assert bytes(pair.received["server"]) == data
+    assert not [e for e in pair.of_type("server", SegmentIgnored) if "window" in e.reason]
+
+
+def _server_in_syn_received(**cfg) -> tuple[Endpoint, Segment]:
+    server = Endpoint("server", 80, Config(isn=5000, **cfg))
+    server.listen(0.0)
+    server.receive(0.0, Segment(40000, 80, seq=100, flags=Flags.SYN), "10.0.0.1")
+    (syn_ack,) = server.segments_to_send()
+    return server, syn_ack
+
+
+def test_syn_received_sends_the_challenge_ack_it_owes_at_once_rfc5961_3_2():
+    """RFC 5961 §3.2 / RFC 9293 §3.10.7.4: an in-window RST that is not exact is answered by a
+    challenge ACK, also in SYN-RECEIVED, right away; no stale ACK leaks out later."""
+    server, _ = _server_in_syn_received()
+    server.receive(0.1, Segment(40000, 80, seq=150, flags=Flags.RST), "10.0.0.1")
+    (challenge,) = server.segments_to_send()
+    assert challenge.flags == Flags.ACK and (challenge.seq, challenge.ack) == (5001, 101)
+    assert server.state is State.SYN_RECEIVED
+    server.receive(0.2, Segment(40000, 80, seq=101, ack=5001, flags=Flags.ACK), "10.0.0.1")
+    assert server.state is State.ESTABLISHED
+    assert server.segments_to_send() == []  # nothing owed any more
+
+
+def test_syn_received_answers_an_unacceptable_segment_with_an_ack_rfc9293_3_10_7_4():
+    server, _ = _server_in_syn_received()
+    server.receive(0.1, Segment(40000, 80, seq=900_000, ack=5001, flags=Flags.ACK,
+                                payload=b"far"), "10.0.0.1")
+    (ack,) = server.segments_to_send()
+    assert ack.flags == Flags.ACK and ack.ack == 101 and server.state is State.SYN_RECEIVED
+
+
+def test_in_window_syn_in_syn_received_after_passive_open_goes_back_to_listen_rfc9293_3_10_7_4():
+    """§3.10.7.4 fourth step: after a passive OPEN, a SYN in the window returns the connection to
+    LISTEN; a repeat of the peer's first SYN is answered by our SYN,ACK again instead."""
+    server, syn_ack = _server_in_syn_received()
+    server.receive(0.1, Segment(40000, 80, seq=100, flags=Flags.SYN), "10.0.0.1")
+    assert server.segments_to_send() == [syn_ack] and server.state is State.SYN_RECEIVED
+    server.receive(0.2, Segment(40000, 80, seq=120, flags=Flags.SYN), "10.0.0.1")
+    assert server.state is State.LISTEN and server.segments_to_send() == []
+    assert server.get_timer() is None
+
+
+def test_syn_is_retried_for_at_least_three_minutes_rfc9293_3_8_3_must_23():
+    """RFC 9293 §3.8.3 MUST-23, RFC 1122 §4.2.3.5: R2 for a SYN is at least 3 minutes."""
+    ep = Endpoint("client", 40000, Config(isn=1))
+    ep.connect(0.0, 80)
+    now = 0.0
+    while (deadline := ep.get_timer()) is not None:
+        now = deadline
+        ep.handle_timer(now)
+    assert ep.state is State.CLOSED and now >= 180.0
+    syns = [s for s in ep.segments_to_send() if s.flags == Flags.SYN]
+    assert len(syns) == 8  # at 0, 1, 3, 7, 15, 31, 63, 123; given up at 183
+
+
+def test_a_lecture_may_configure_a_shorter_syn_timeout():
+    ep = Endpoint("client", 40000, Config(isn=1, syn_timeout=10.0))
+    ep.connect(0.0, 80)
+    now = 0.0
+    while (deadline := ep.get_timer()) is not None:
+        now = deadline
+        ep.handle_timer(now)
+    assert ep.state is State.CLOSED and now == 15.0
+
+
+def test_rto_is_three_seconds_once_data_flows_after_a_syn_timed_out_rfc6298_5_7():
+    pair = ConnectionPair(Config(isn=1000), Config(isn=5000))
+    pair.drop("client", when=lambda s: bool(s.flags & Flags.SYN))
+    pair.connect()
+    assert pair.client.srtt is None  # Karn: the resent SYN's ACK gave no sample
+    assert pair.client.rto == 3.0
+
+
+def test_karn_takes_no_sample_from_a_syn_ack_resent_after_a_duplicate_syn_rfc6298_3():
+    """The server resends its SYN,ACK when the client's SYN comes again: the ACK that follows
+    may answer either copy, so it must not be timed (Karn's rule, RFC 6298 §3)."""
+    server, _ = _server_in_syn_received()
+    server.receive(0.5, Segment(40000, 80, seq=100, flags=Flags.SYN), "10.0.0.1")
+    server.receive(0.6, Segment(40000, 80, seq=101, ack=5001, flags=Flags.ACK), "10.0.0.1")
+    assert server.state is State.ESTABLISHED and server.srtt is None
+
+
+def test_text_on_a_syn_ack_is_delivered_rfc9293_3_10_7_3():
+    client = Endpoint("client", 40000, Config(isn=1))
+    client.connect(0.0, 80)
+    client.segments_to_send()
+    client.receive(0.1, Segment(80, 40000, seq=900, ack=2, flags=Flags.SYN | Flags.ACK,
+                                payload=b"hello"), "10.0.0.2")
+    events = []
+    while (e := client.next_event()) is not None:
+        events.append(e)
+    assert DataReceived(b"hello") in events and client.rcv_nxt == 906
+    (ack,) = client.segments_to_send()
+    assert ack.ack == 906
+
+
+def test_text_and_fin_on_a_syn_are_queued_until_established_rfc9293_3_10_7_2():
+    server = Endpoint("server", 80, Config(isn=5000))
+    server.listen(0.0)
+    server.receive(0.0, Segment(40000, 80, seq=100, flags=Flags.SYN | Flags.FIN,
+                                payload=b"early"), "10.0.0.1")
+    (syn_ack,) = server.segments_to_send()
+    assert syn_ack.ack == 101  # the text waits: only the SYN is acknowledged yet
+    server.receive(0.1, Segment(40000, 80, seq=101, ack=5001, flags=Flags.ACK), "10.0.0.1")
+    events = []
+    while (e := server.next_event()) is not None:
+        events.append(e)
+    assert DataReceived(b"early") in events and PeerClosed() in events
+    assert server.state is State.CLOSE_WAIT and server.rcv_nxt == 107

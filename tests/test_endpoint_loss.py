@@ -156,3 +156,48 @@ def test_timeout_collapses_cwnd_to_one_segment_and_goes_back():
     assert _resent(pair) == [(1001, "rto")]
     pair.run()
     assert pair.received["server"] == b"g" * 400
+
+
+def test_a_second_timeout_of_the_same_segment_keeps_ssthresh_rfc5681_3_1():
+    """RFC 5681 §3.1 (and §7): ssthresh is set from the flight on the first timeout only; when
+    the same segment times out again cwnd stays at the loss window and ssthresh is kept."""
+    pair = _pair(initial_cwnd=8)
+    pair.drop("client", count=9, when=lambda s: bool(s.payload))
+    pair.send("client", b"h" * 800)
+    pair.run(until=pair.now + 1.01)
+    first = pair.client.ssthresh
+    assert first == 400 and pair.client.cwnd == 100
+    pair.run(until=pair.now + 2.0)  # the retransmission is lost and times out again
+    assert len(_times_sent(pair, 1001)) == 3
+    assert pair.client.ssthresh == first and pair.client.cwnd == 100
+    pair.run()
+    assert pair.received["server"] == b"h" * 800
+
+
+def _bytes_in_network(pair: ConnectionPair) -> int:
+    """Client payload bytes sent and not yet delivered or dropped: what the wire holds now."""
+    held = 0
+    for _, action, src, seg in pair.wire.log:
+        if src == "client" and seg.payload:
+            held += len(seg.payload) if action == "sent" else -len(seg.payload)
+    return held
+
+
+def test_sack_recovery_keeps_the_network_within_cwnd_even_with_duplicated_acks_rfc6675_5():
+    """RFC 6675 §5 and RFC 5681 §3.2: in SACK recovery hole retransmissions are sent only while
+    cwnd - pipe >= 1 SMSS. ACKs duplicated by the network bring no news, so they must not clock
+    out more segments: the bytes in the network stay within cwnd (= ssthresh in recovery)."""
+    pair = ConnectionPair(Config(isn=1000, mss=100, initial_cwnd=30, sack=True),
+                          Config(isn=5000, sack=True), delay=0.05)
+    pair.connect()
+    pair.run()
+    lost = {1001 + 100 * i for i in (0, 2, 4, 6, 8, 10, 12)}
+    pair.drop("client", count=len(lost), when=lambda s: s.seq in lost and bool(s.payload))
+    pair.duplicate("server", count=10**6, when=lambda s: not s.payload)
+    pair.send("client", b"z" * 9000)
+    recovering = []
+    while pair.step():
+        if pair.client.in_recovery:
+            recovering.append(_bytes_in_network(pair) - pair.client.ssthresh)
+    assert recovering and max(recovering) <= 0
+    assert pair.received["server"] == b"z" * 9000

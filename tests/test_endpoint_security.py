@@ -148,3 +148,20 @@ def test_injection_with_the_right_numbers_is_accepted_like_the_real_client():
     pair.inject("server", Segment(40000, 80, seq=pair.server.rcv_nxt, ack=pair.server.snd_nxt,
                                   flags="PA", payload=b"GET /transfer"))
     assert pair.received["server"] == b"GET /transfer"  # why TLS matters (session hijacking)
+
+
+def test_challenge_acks_are_rate_limited_per_second_rfc5961_7():
+    """RFC 5961 §7: challenge ACKs are limited (``challenge_ack_limit`` per second), so a flood
+    of spoofed RSTs cannot make the endpoint flood the network back."""
+    pair = _established(challenge_ack_limit=2)
+    sent_before = len(pair.wire.sent("client"))
+    for k in range(5):
+        pair.inject("client", _from_server(pair, seq=pair.client.rcv_nxt + 100 + k,
+                                           flags=Flags.RST))
+    assert len(pair.wire.sent("client")) - sent_before == 2
+    assert len(pair.of_type("client", ChallengeAckSent)) == 2
+    assert any("rate limit" in e.reason for e in pair.of_type("client", SegmentIgnored))
+    pair.now += 1.0  # the next second allows two more
+    pair.inject("client", _from_server(pair, seq=pair.client.rcv_nxt + 100, flags=Flags.RST))
+    assert len(pair.wire.sent("client")) - sent_before == 3
+    assert pair.client.state is State.ESTABLISHED

@@ -26,8 +26,8 @@ def test_simulating_and_exporting_loads_no_heavy_package() -> None:
     code = ("import tcpedu, tempfile, os\n"
             "from tcpedu.sim.scenarios import run\n"
             "t = run('teardown', order='lost-final-ack', msl=1.0)\n"
-            "t.to_pcap(os.path.join(tempfile.mkdtemp(), 'x.pcap'))\n"
-            "t.to_jsonl()\n"
+            "tcpedu.trace_to_pcap(t, os.path.join(tempfile.mkdtemp(), 'x.pcap'))\n"
+            "tcpedu.trace_to_jsonl(t)\n"
             "str(t.segments()[0].segment.explain())\n")
     loaded = loaded_after(code)
     assert not loaded & set(HEAVY), loaded & set(HEAVY)

@@ -163,3 +163,18 @@ def test_states_after_each_step_follow_the_trace() -> None:
     assert tl.states_at(len(tl) - 1) == {"client": State.CLOSED, "server": State.CLOSED}
     seen = {tl.states_at(i)["client"] for i in range(len(tl))}
     assert State.TIME_WAIT in seen and State.FIN_WAIT_2 in seen
+
+
+def test_a_lost_pure_ack_is_not_said_to_be_found_by_a_timer() -> None:
+    """A pure ACK is never retransmitted (RFC 9293 §3.8.1 retransmits what consumes sequence
+    space); narration must not say a retransmission timer finds it."""
+    from tcpedu.model.endpoint import Config
+    from tcpedu.sim.network import DropNth, Network
+
+    net = Network.pair(Config(isn=100), Config(isn=300),
+                       rules=[DropNth(src="client", kind="ack", n=1)])
+    net.at(0.0, "server", "listen")
+    net.at(0.0, "client", "connect")
+    texts = narrate(net.run(until=5.0))
+    lost = step_saying(texts, "The network loses")
+    assert "never retransmitted" in lost and "timer fires" not in lost

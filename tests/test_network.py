@@ -3,11 +3,17 @@ tiny fake endpoint so that only the network is under test."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from tcpedu.errors import ParameterError
+from tcpedu.model.events import (
+    DataReceived,
+    PeerClosed,
+    Retransmitted,
+    StateChange,
+    TimerArmed,
+    TimerFired,
+)
 from tcpedu.model.segment import Segment
 from tcpedu.model.states import State
 from tcpedu.sim.network import (
@@ -28,35 +34,6 @@ from tcpedu.trace import (
     StateChanged,
     TimerEvent,
 )
-
-
-@dataclass(frozen=True)
-class StateChange:
-    old: State
-    new: State
-    trigger: str
-    rfc: str = ""
-
-
-@dataclass(frozen=True)
-class DataReceived:
-    data: bytes
-
-
-@dataclass(frozen=True)
-class TimerArmed:
-    timer: str
-    deadline: float
-
-
-@dataclass(frozen=True)
-class TimerFired:
-    timer: str
-
-
-@dataclass(frozen=True)
-class PeerClosed:
-    pass
 
 
 class FakeEndpoint:
@@ -102,7 +79,7 @@ class FakeEndpoint:
     def abort(self, now: float) -> None:
         self._move(State.CLOSED, "ABORT")
 
-    def receive(self, now: float, segment: Segment) -> None:
+    def receive(self, now: float, segment: Segment, src_ip: str | None = None) -> None:
         self.received.append((now, segment))
         self.remote_port = segment.src_port
         if self.state is State.LISTEN:
@@ -119,6 +96,7 @@ class FakeEndpoint:
     def handle_timer(self, now: float) -> None:
         self.events.append(TimerFired("rexmt"))
         assert self.last is not None
+        self.events.append(Retransmitted(self.last.seq, "rto"))  # the network never guesses
         self.out.append(self.last)
         self.timer = now + (self.rto or 1.0)
 
@@ -310,6 +288,7 @@ def test_timers_fire_resend_and_superseded_timers_are_ignored() -> None:
     assert fired[0].time == pytest.approx(0.7)
     resent = trace.segments("client")[2]
     assert resent.note == "retransmission" and resent.segment.payload == b"second"
+    assert resent.known == ("rto-retransmission",)
     assert [s.note for s in trace.segments("client")[:2]] == ["", ""]
 
 

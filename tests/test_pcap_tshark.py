@@ -1,4 +1,4 @@
-"""Trace.to_pcap: tshark (the reference) reads every scenario's pcap cleanly and sees the flags,
+"""trace_to_pcap: tshark (the reference) reads every scenario's pcap cleanly and sees the flags,
 sequence numbers, checksums and retransmissions the trace records."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tcpedu import trace_to_pcap
 from tcpedu.sim.scenarios import SCENARIOS, run
 from tcpedu.trace import Trace
 
@@ -32,7 +33,7 @@ def tshark_rows(path: Path) -> list[dict[str, str]]:
 
 
 def assert_pcap_matches(trace: Trace, path: Path) -> list[dict[str, str]]:
-    count = trace.to_pcap(path)
+    count = trace_to_pcap(trace, path)
     sent = trace.segments()
     rows = tshark_rows(path)
     assert count == len(sent) == len(rows)
@@ -90,7 +91,7 @@ def test_ipv6_hosts_write_ipv6_frames(tmp_path: Path) -> None:
     net.at(0.5, "client", "send", b"over IPv6")
     trace = net.run()
     path = tmp_path / "v6.pcap"
-    trace.to_pcap(path)
+    trace_to_pcap(trace, path)
     tshark = shutil.which("tshark")
     if tshark is None:
         pytest.skip("tshark not installed: apt-get install tshark")

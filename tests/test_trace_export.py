@@ -1,4 +1,5 @@
-"""Trace exports (pcap, JSON Lines) and the queries views use, on simulated traces."""
+"""Trace exports (pcap in tcpedu.capture.export, JSON Lines in tcpedu.reading.jsonl) and the
+queries views use, on simulated traces."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tcpedu import trace_to_jsonl, trace_to_pcap
+from tcpedu.capture.export import wire_packets
 from tcpedu.errors import ParameterError
 from tcpedu.model.segment import Segment
 from tcpedu.model.states import State
 from tcpedu.reading.analysis import analyze
-from tcpedu.reading.trace_export import wire_packets
 from tcpedu.sim.scenarios import run
 from tcpedu.trace import Host, SegmentSent, Trace
 
@@ -20,7 +22,7 @@ from tcpedu.trace import Host, SegmentSent, Trace
 def test_pcap_round_trips_through_the_capture_analyser(tmp_path: Path) -> None:
     trace = run("loss_fast_retransmit", segments=6, lose=3)
     path = tmp_path / "fr.pcap"
-    assert trace.to_pcap(path) == len(trace.segments())
+    assert trace_to_pcap(trace, path) == len(trace.segments())
     back = analyze(path)
     ours, theirs = trace.segments(), back.segments()
     assert len(ours) == len(theirs)
@@ -32,7 +34,7 @@ def test_pcap_round_trips_through_the_capture_analyser(tmp_path: Path) -> None:
 
 def test_pcap_can_go_to_an_open_binary_file() -> None:
     buffer = io.BytesIO()
-    count = run("handshake").to_pcap(buffer)
+    count = trace_to_pcap(run("handshake"), buffer)
     assert count == 3 and buffer.getvalue()[:4] == bytes.fromhex("d4c3b2a1")
 
 
@@ -40,8 +42,8 @@ def test_wire_packets_use_the_spoofed_address_for_injected_segments() -> None:
     trace = run("hijack", attack="rst-exact")
     packets = list(wire_packets(trace))
     index = next(i for i, s in enumerate(trace.segments()) if s.src == "attacker")
-    assert packets[index][1:3] == ("10.0.0.1", "10.0.0.2")
-    rows = [json.loads(line) for line in trace.to_jsonl().splitlines()]
+    assert packets[index][2:4] == ("10.0.0.1", "10.0.0.2")
+    rows = [json.loads(line) for line in trace_to_jsonl(trace).splitlines()]
     assert rows[index]["src"] == "10.0.0.1:40000" and rows[index]["flags"] == "R"
     assert {r["stream"] for r in rows} == {0}
 
@@ -50,7 +52,7 @@ def test_a_segment_from_an_unknown_host_is_refused() -> None:
     trace = Trace(hosts={"client": Host("client", "10.0.0.1", 1)})
     trace.add(SegmentSent(0.0, 1, "client", "ghost", Segment(1, 2, flags="S")))
     with pytest.raises(ParameterError, match="no host 'ghost'"):
-        trace.to_pcap(io.BytesIO())
+        trace_to_pcap(trace, io.BytesIO())
 
 
 def test_queries_on_a_simulated_trace() -> None:
@@ -79,3 +81,21 @@ def test_in_flight_segments_when_the_run_stops_early() -> None:
     assert trace.fate(syn.id) == "in flight"
     net.run(until=1.5)
     assert trace.fate(syn.id) == "delivered"
+
+
+def test_a_captured_trace_goes_back_to_its_own_numbers_and_times(tmp_path: Path) -> None:
+    """A Trace read from a capture (relative numbers, times from 0) is written back with the
+    capture's absolute numbers and times, so the pcap analyses as the original did."""
+    trace = run("loss_fast_retransmit", segments=6, lose=3)
+    first = tmp_path / "first.pcap"
+    trace_to_pcap(trace, first)
+    captured = analyze(first)
+    again = tmp_path / "again.pcap"
+    trace_to_pcap(captured, again)
+    ours = [(s.segment.seq, s.segment.ack, s.time) for s in trace.segments()]
+    back = [(s.segment.seq, s.segment.ack, s.time) for s in analyze(again).segments()]
+    assert [x[:2] for x in back] == [x[:2] for x in [(r.seq, r.ack, 0) for r in
+            (s.segment for s in captured.segments())]]
+    assert len(ours) == len(back)
+    assert [json.loads(x) for x in trace_to_jsonl(captured).splitlines()] == \
+        [json.loads(x) for x in trace_to_jsonl(analyze(again)).splitlines()]

@@ -160,7 +160,7 @@ def _scenario_names() -> list[str]:
 
 @pytest.mark.parametrize("name", _scenario_names())
 def test_simulated_scenario_pcap_agrees_with_tshark(name, tmp_path):
-    from tcpedu.reading.trace_export import trace_to_pcap
+    from tcpedu.capture.export import trace_to_pcap
     from tcpedu.sim.scenarios import run
 
     trace = run(name)

@@ -3,18 +3,20 @@ exports. (What the browser shows is tested in tests/browser/.)"""
 
 from __future__ import annotations
 
-import base64
-import io
+import html
+import json
 import re
+import subprocess
+import sys
 
 import ipywidgets as W
 import pytest
 import viewtraces as vt
-from PIL import Image
 
 from tcpedu import scenarios
 from tcpedu.errors import ParameterError
 from tcpedu.model.segment import Flags
+from tcpedu.model.states import TRANSITIONS
 from tcpedu.views.widgets import (
     Quiz,
     ScenarioLab,
@@ -35,82 +37,96 @@ def loss_player() -> TracePlayer:
     return TracePlayer(vt.transfer_with_loss())
 
 
+def payload(player: TracePlayer) -> dict:
+    return json.loads(player.widget.data)
+
+
 # -- TracePlayer ---------------------------------------------------------------------------------
 
-def test_short_trace_is_prerendered_with_one_frame_per_step(loss_player: TracePlayer) -> None:
+def test_player_sends_every_step_once_with_its_narration(loss_player: TracePlayer) -> None:
+    data = payload(loss_player)
+    n = len(loss_player.timeline)
+    assert len(data["steps"]) == n and data["version"] == 1
+    assert [s["text"] for s in data["steps"]] == loss_player.narration
+    assert data["steps"][0]["t"] == 0 and all(
+        a["t"] <= b["t"] for a, b in zip(data["steps"], data["steps"][1:], strict=False))
+
+
+def test_payload_carries_the_reading_layers_facts(loss_player: TracePlayer) -> None:
+    tl, data = loss_player.timeline, payload(loss_player)
+    for sid, sent in tl.sent.items():
+        seg = data["segments"][str(sid)]
+        assert seg["fate"] == tl.fate[sid] and seg["label"] == tl.label(sent)
+        assert seg["marks"] == sorted(tl.marks[sid]) and seg["sent"] == tl.sent_step[sid]
+        assert seg["end"] == tl.end_step.get(sid)
+    lost = [g for g in data["segments"].values() if g["fate"] == "dropped"]
+    assert lost and all(g["style"] == "lost" for g in lost)
+    assert any("retransmission" in g["marks"] for g in data["segments"].values())
+
+
+def test_payload_has_each_segments_explain_table(loss_player: TracePlayer) -> None:
+    seg = next(iter(payload(loss_player)["segments"].values()))
+    fields = [row[0] for row in seg["explain"]["rows"]]
+    assert "Acknowledgment number" in fields and "Checksum" in fields
+    assert all(len(row) == 4 for row in seg["explain"]["rows"])  # field, value, bytes, meaning
+
+
+def test_payload_has_states_variables_and_the_edge_taken(loss_player: TracePlayer) -> None:
+    data = payload(loss_player)
+    dup = next(i for i, t in enumerate(loss_player.narration) if "duplicate ACK" in t)
+    step = data["steps"][dup]
+    assert step["states"] == {"client": "ESTABLISHED", "server": "ESTABLISHED"}
+    assert data["variables"][0] == "SND.UNA" and set(step["vars"]) == {"client", "server"}
+    edges = data["diagram"]["edges"]
+    changes = [c for s in data["steps"] for c in s["changes"]]
+    syn_sent = next(c for c in changes if c[0] == "client" and c[2] == "SYN-SENT")
+    assert edges[syn_sent[3]]["label"] == "active OPEN / snd SYN"
+    assert len(edges) == len(TRANSITIONS) and sum(e["figure5"] for e in edges) == 19
+
+
+def test_capture_payload_has_no_variables() -> None:
+    p = TracePlayer(vt.as_capture(vt.transfer_with_loss()))
+    assert all(s["vars"] is None for s in payload(p)["steps"])
+    assert payload(p)["capture"] is True and payload(p)["can_what_if"] is False
+
+
+def test_step_and_go_move_the_synced_step(loss_player: TracePlayer) -> None:
     p = loss_player
-    n = len(p.timeline)
-    assert p.prerendered
-    assert len(p.ladder_view.children) == len(p.info_view.children) == n
-    assert len(p.diagram_view.children) == n
-    for i in (0, 12, n - 1):
-        assert p.narration[i] in p.info_view.children[i].value.replace("&#x27;", "'")
-
-
-def test_panels_are_linked_to_the_slider_in_the_browser(loss_player: TracePlayer) -> None:
-    links = {(ln.source[0], ln.source[1], ln.target[0], ln.target[1]) for ln in loss_player._links}
-    p = loss_player
-    assert (p.play, "value", p.slider, "value") in links
-    for panel in (p.ladder_view, p.info_view, p.diagram_view):
-        assert (p.slider, "value", panel, "selected_index") in links
-
-
-def test_step_and_back_buttons_move_the_slider(loss_player: TracePlayer) -> None:
-    p = loss_player
-    p.go(0)
-    p.forward.click()
-    p.forward.click()
-    assert p.step == 2
-    p.back.click()
-    assert p.step == 1
+    p.go(2)
+    assert p.step == p.widget.step == 2
     p.go(10**6)
     assert p.step == len(p.timeline) - 1
-    p.forward.click()
-    assert p.step == len(p.timeline) - 1
+    p.go(-5)
+    assert p.step == 0
 
 
-def test_step_panel_shows_variables_state_and_decoded_segment(loss_player: TracePlayer) -> None:
-    p = loss_player
-    dup = next(i for i, t in enumerate(p.narration) if "duplicate ACK" in t)
-    page = p.step_html(dup)
-    assert "SND.UNA" in page and "RCV.NXT" in page and "ESTABLISHED" in page
-    assert "tcpedu-explain" in page  # the field table with each field's bytes
-    assert "Acknowledgment number" in page
-
-
-def test_capture_player_says_it_has_no_variables() -> None:
-    p = TracePlayer(vt.as_capture(vt.transfer_with_loss()), diagram=False)
-    assert "a capture shows no endpoint variables" in p.step_html(3)
-
-
-def test_live_mode_renders_on_demand() -> None:
-    p = TracePlayer(vt.bulk(40), frames=False)
-    assert not p.prerendered
-    before = (p.ladder_view.value, p.info_view.value)
-    p.forward.click()
-    assert p.info_view.value != before[1]
-    assert p.ladder_view.value != before[0]
-    assert p.narration[1] in p.info_view.value.replace("&#x27;", "'")
-
-
-def test_long_trace_is_played_live_by_default() -> None:
+def test_long_trace_player_is_built_quickly_in_one_payload() -> None:
     p = TracePlayer(vt.bulk(300))
-    assert not p.prerendered
-    p.go(900)
-    assert "step 901 of" in p.info_view.value
+    data = payload(p)
+    assert len(data["segments"]) >= 300 and len(data["steps"]) == len(p.timeline)
 
 
-def test_player_display_has_widget_static_picture_and_no_address(loss_player) -> None:
-    bundle = loss_player._repr_mimebundle_()
+def test_player_python_side_imports_no_matplotlib_numpy_or_pil() -> None:
+    code = ("import sys; from tcpedu.views.widgets import TracePlayer, lecture, ScenarioLab;"
+            "from tcpedu import scenarios; p = TracePlayer(scenarios.run('handshake'));"
+            "p._repr_mimebundle_(); ScenarioLab('handshake');"
+            "print(sorted(m for m in ('matplotlib', 'numpy', 'PIL') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_player_display_has_widget_and_a_static_svg_of_the_whole_ladder(loss_player) -> None:
+    bundle, _metadata = loss_player._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    png = base64.b64decode(bundle["image/png"])
-    assert Image.open(io.BytesIO(png)).format == "PNG"
+    svg = bundle["image/svg+xml"]
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    labels = [loss_player.timeline.label(s) for s in loss_player.timeline.sent.values()]
+    assert all(html.escape(label) in svg for label in labels)  # every segment, not a crop
     assert not re.search(r"0x[0-9a-f]{6,}", bundle["text/plain"])
     assert not re.search(r"0x[0-9a-f]{6,}", repr(loss_player))
 
 
-@pytest.mark.parametrize("bad", [{"rows": 1}, {"frames": "sometimes"}, {"start": 999},
-                                 {"look": "neon"}])
+@pytest.mark.parametrize("bad", [{"rows": 1}, {"start": 999}, {"look": "neon"}])
 def test_player_rejects_bad_options(bad: dict) -> None:
     with pytest.raises(ParameterError):
         TracePlayer(vt.handshake(), **bad)
@@ -124,33 +140,76 @@ def test_player_needs_a_trace() -> None:
 def test_player_plays_a_real_scenario() -> None:
     p = TracePlayer(scenarios.run("handshake"))
     assert "SYN" in " ".join(p.narration)
-    assert isinstance(p.widget, W.VBox)
+    assert payload(p)["can_what_if"] is True
 
 
-def test_lecture_mode_is_larger_and_wide(loss_player: TracePlayer) -> None:
+def test_lecture_mode_uses_the_projector_look(loss_player: TracePlayer) -> None:
     big = lecture(vt.handshake())
-    assert "tcpedu-projector" in big.widget._dom_classes
-    assert big.theme.font_size > loss_player.theme.font_size
-    w_big = Image.open(io.BytesIO(big.static_png())).size[0]
-    w_small = Image.open(io.BytesIO(loss_player.static_png())).size[0]
-    assert w_big > w_small
+    assert big.widget.look == "projector" and loss_player.widget.look == "notebook"
+    assert 'font-size="28"' in big.static_svg()
+
+
+# -- what if -------------------------------------------------------------------------------------
+
+def test_what_if_a_data_segment_is_lost_it_is_retransmitted() -> None:
+    p = TracePlayer(scenarios.run("transfer", size=3000, client_isn=1000, server_isn=5000))
+    data_seg = next(s for s in p.trace.segments("client") if s.segment.payload)
+    new = p.what_if(lose=data_seg.id)
+    assert new.fate(data_seg.id) == "dropped"
+    again = [s for s in new.segments("client") if s.segment.seq == data_seg.segment.seq
+             and s.id != data_seg.id]
+    assert again and new.fate(again[0].id) == "delivered"
+    alt = json.loads(p.widget.alt)
+    assert p.widget.showing == "alt" and f"segment {data_seg.id}" in alt["variant"]
+    assert any("retransmission" in g["marks"] for g in alt["segments"].values())
+    assert json.loads(p.widget.data)["steps"] == payload(p)["steps"]  # the original is kept
+    p.original()
+    assert p.widget.showing == "original"
+
+
+def test_what_if_delay_holds_the_segment_back_and_the_browser_can_ask() -> None:
+    p = TracePlayer(scenarios.run("handshake", request=True))
+    request = next(s for s in p.trace.segments("client") if s.segment.payload)
+    p._on_message(p.widget, {"what_if": {"delay": request.id}}, [])
+    new = p.alternative
+    assert new is not None and p.widget.showing == "alt"
+    before = p.trace.records
+    delivered = {r.id: r.time for r in new.records if type(r).__name__ == "SegmentDelivered"}
+    original = {r.id: r.time for r in before if type(r).__name__ == "SegmentDelivered"}
+    assert delivered[request.id] > original[request.id]
+
+
+def test_what_if_refuses_captures_and_unknown_segments() -> None:
+    with pytest.raises(ParameterError, match="named scenario"):
+        TracePlayer(vt.as_capture(vt.handshake())).what_if(lose=1)
+    p = TracePlayer(scenarios.run("handshake"))
+    with pytest.raises(ParameterError, match="no segment 99"):
+        p.what_if(lose=99)
+    with pytest.raises(ParameterError, match="exactly one"):
+        p.what_if()
 
 
 # -- exports -------------------------------------------------------------------------------------
 
 def test_gif_export_has_one_frame_per_step(tmp_path) -> None:
+    from PIL import Image
+
     trace = vt.handshake()
     out = export_gif(trace, tmp_path / "handshake.gif", look="notebook")
     with Image.open(out) as gif:
-        assert gif.n_frames == len(TracePlayer(trace, diagram=False).timeline)
+        assert gif.n_frames == len(TracePlayer(trace).timeline)
 
 
-def test_html_export_is_self_contained_and_carries_the_narration(tmp_path, loss_player) -> None:
-    out = export_html(loss_player, tmp_path / "loss.html", look="notebook", steps=range(5))
+def test_html_export_is_self_contained_and_carries_the_steps(tmp_path, loss_player) -> None:
+    out = export_html(loss_player, tmp_path / "loss.html", steps=range(5))
     page = out.read_text()
-    assert page.count("iVBORw0KGgo") == 5  # five inline PNG frames
-    assert "http://" not in page and "https://" not in page and "<script src" not in page
+    urls = set(re.findall(r"https?://[^\s\"'`<>)]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg"}  # the SVG namespace name, never fetched
+    assert "<script src" not in page and "<link" not in page
     assert "SYN asks to open a connection" in page
+    assert "export default { render }" in page  # the player's own module, inlined
+    data = json.loads(re.search(r'id="tcpedu-data">(.*?)</script>', page, re.S).group(1))
+    assert len(data["steps"]) == 5
 
 
 def test_exports_refuse_bad_paths_and_steps(tmp_path) -> None:
@@ -174,11 +233,12 @@ def test_lab_controls_come_from_the_scenario_parameters() -> None:
     assert set(lab.controls) == {p.name for p in scenarios.get("teardown").params}
 
 
-def test_changing_a_control_resimulates_and_redraws() -> None:
+def test_changing_a_control_resimulates_and_shows_the_new_run() -> None:
     lab = ScenarioLab("loss_fast_retransmit", lose=2)
-    picture, trace = lab.picture.value, lab.trace
+    data, trace, widget = lab.player.widget.data, lab.trace, lab.player.widget
     lab.controls["lose"].value = 4
-    assert lab.trace is not trace and lab.picture.value != picture
+    assert lab.trace is not trace and lab.player.trace is lab.trace
+    assert lab.player.widget is widget and widget.data != data  # same player, new steps
     dropped = [r for r in lab.trace.records if type(r).__name__ == "SegmentDropped"]
     data = [s for s in lab.trace.segments("client") if s.segment.payload]
     assert dropped[0].id == data[3].id  # the 4th data segment is the one lost

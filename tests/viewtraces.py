@@ -41,7 +41,9 @@ class _Build:
                       payload=payload)
         sid = self.next_id
         self.next_id += 1
-        self.add(SegmentSent(self.t, sid, src, dst, seg, note, tags))
+        # What the simulated sender knew: a resend says so (tcpedu.trace.KNOWN).
+        known = ("rto-retransmission",) if note == "retransmission" else ()
+        self.add(SegmentSent(self.t, sid, src, dst, seg, note, tags, known=known))
         return sid
 
     def deliver(self, sid: int) -> None:

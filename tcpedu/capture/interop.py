@@ -51,10 +51,10 @@ _TCP_INFO_STATES = {1: "ESTABLISHED", 2: "SYN-SENT", 3: "SYN-RECEIVED", 4: "FIN-
                     10: "LISTEN", 11: "CLOSING"}
 
 
-def model_config() -> Config:
+def model_config(**changes: Any) -> Config:
     """The endpoint's configuration for interop: Linux-like options (SACK, window scaling)."""
-    return Config(mss=1460, rcv_buffer=256 * 1024, sack=True, wscale=7, rto_min=0.2,
-                  rto_initial=1.0, msl=30.0)
+    return Config(**{"mss": 1460, "rcv_buffer": 256 * 1024, "sack": True, "wscale": 7,
+                     "rto_min": 0.2, "rto_initial": 1.0, "msl": 30.0} | changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ class Driver:
             self.log.append(Exchanged(time.time(), "linux", seg, packet))
             if not self._lost("linux", seg):
                 rcv_nxt = self.ep.rcv_nxt
-                self.ep.receive(time.monotonic(), seg)
+                self.ep.receive(time.monotonic(), seg, LINUX_IP)
                 self._flush(seg, rcv_nxt)
 
 
@@ -275,9 +275,10 @@ class _Context:
             thread.thread.join(_STEP_TIMEOUT)
 
 
-def _open_from_tcpedu(ctx: _Context, result: ScenarioResult) -> tuple[Driver, _Linux]:
+def _open_from_tcpedu(ctx: _Context, result: ScenarioResult,
+                      config: Config | None = None) -> tuple[Driver, _Linux]:
     """tcpedu connects (active open), Linux accepts; both must reach ESTABLISHED."""
-    ep = Endpoint("client", ctx.port, model_config(), local_ip=TCPEDU_IP)
+    ep = Endpoint("client", ctx.port, config or model_config(), local_ip=TCPEDU_IP)
     drv = Driver(ctx.tun, ep, result)
     accepted = ctx.accept()
     ep.connect(time.monotonic(), LINUX_PORT, LINUX_IP)
@@ -339,8 +340,9 @@ def _scenario_passive_open(ctx: _Context, result: ScenarioResult) -> None:
 
 
 def _scenario_data(ctx: _Context, result: ScenarioResult,
-                   lose: dict[str, set[int]] | None = None) -> None:
-    drv, accepted = _open_from_tcpedu(ctx, result)
+                   lose: dict[str, set[int]] | None = None,
+                   config: Config | None = None) -> Endpoint:
+    drv, accepted = _open_from_tcpedu(ctx, result, config)
     conn = accepted.result
     if lose:
         drv.lose = lose
@@ -371,6 +373,7 @@ def _scenario_data(ctx: _Context, result: ScenarioResult,
         result.check("no fast retransmission by tcpedu on a lossless path", fast == 0,
                      f"{fast} fast; resent by each side: {resent}")
     _teardown(drv, conn, result)
+    return drv.ep
 
 
 def _retransmissions(result: ScenarioResult) -> dict[str, int]:
@@ -383,12 +386,38 @@ def _retransmissions(result: ScenarioResult) -> dict[str, int]:
     return {who: sum(n - 1 for (s, _), n in seen.items() if s == who) for who in ("tcpedu", "linux")}
 
 
-def lossy_data(lose_tcpedu: set[int], lose_linux: set[int]
+def lossy_data(lose_tcpedu: set[int], lose_linux: set[int], **config: Any
                ) -> Callable[[_Context, ScenarioResult], None]:
-    """The "data" scenario with the given data segments lost (numbered 1, 2... per sender)."""
+    """The "data" scenario with the given data segments lost (numbered 1, 2... per sender);
+    ``config`` changes tcpedu's side (e.g. ``congestion="cubic"``)."""
     def scenario(ctx: _Context, result: ScenarioResult) -> None:
-        _scenario_data(ctx, result, {"tcpedu": set(lose_tcpedu), "linux": set(lose_linux)})
+        ep = _scenario_data(ctx, result, {"tcpedu": set(lose_tcpedu), "linux": set(lose_linux)},
+                            model_config(**config))
+        if config.get("congestion"):
+            cc = ep.cc
+            result.check(f"tcpedu's {cc.name} controller reduced its window on the losses",
+                         cc.name == config["congestion"] and cc.ssthresh < 1 << 31,
+                         f"{cc.name}: ssthresh {cc.ssthresh}")
     return scenario
+
+
+def _scenario_nagle(ctx: _Context, result: ScenarioResult) -> None:
+    """tcpedu writes 40 small pieces at once with Nagle on (the default, RFC 9293 §3.7.4):
+    they leave as a few coalesced segments, and Linux reads every byte in order."""
+    drv, accepted = _open_from_tcpedu(ctx, result)
+    conn = accepted.result
+    pieces = [b"key %02d;" % i for i in range(40)]
+    total = b"".join(pieces)
+    linux = ctx.linux(lambda: _recv_exactly(conn, len(total)))
+    for piece in pieces:
+        drv.ep.send(time.monotonic(), piece)
+    drv.run_until(lambda: linux.done and drv.ep.snd_una == drv.ep.snd_nxt, "Linux to read")
+    sent = [x.segment for x in result.segments if x.sender == "tcpedu" and x.segment.payload]
+    result.check("Linux received every byte, in order", linux.result == total,
+                 f"{len(linux.result or b'')} of {len(total)} bytes; {linux.error or ''}")
+    result.check("Nagle coalesced the 40 small writes into a few segments",
+                 1 < len(sent) < len(pieces), f"{len(sent)} data segments")
+    _teardown(drv, conn, result)
 
 
 def _scenario_zero_window(ctx: _Context, result: ScenarioResult) -> None:
@@ -602,6 +631,10 @@ SCENARIOS: dict[str, tuple[str, Callable[[_Context, ScenarioResult], None]]] = {
     "tcpedu-resets": ("tcpedu aborts: RST, Linux's recv() fails", _scenario_tcpedu_resets),
     "linux-resets": ("Linux aborts (SO_LINGER 0): tcpedu gets the RST", _scenario_linux_resets),
     "refused": ("tcpedu connects to a closed port: RST,ACK", _scenario_refused),
+    "nagle": ("40 small writes from tcpedu with Nagle on: coalesced, all read by Linux",
+              _scenario_nagle),
+    "cubic-loss": ("the data-loss scenario with CUBIC (RFC 9438) on tcpedu's side",
+                   lossy_data({5, 40}, {8, 30, 31}, congestion="cubic")),
 }
 
 

@@ -56,10 +56,14 @@ def run(args: argparse.Namespace) -> int:
     params = parse_assignments([*args.params, *args.param])
     trace = scenarios.run(args.scenario, **params)
     if args.pcap:
-        count = trace.to_pcap(args.pcap)
+        from ..capture.export import trace_to_pcap
+
+        count = trace_to_pcap(trace, args.pcap)
         print(f"wrote {count} packets to {args.pcap}", file=sys.stderr)
     if args.json:
-        sys.stdout.write(trace.to_jsonl())
+        from ..reading.jsonl import trace_to_jsonl
+
+        sys.stdout.write(trace_to_jsonl(trace))
     else:
         print(ladder_text(trace, relative=not args.absolute))
     return 0
@@ -125,7 +129,7 @@ def _arrow(timeline: Any, sent: Any, left: str, width: int) -> str:
     label = timeline.label(sent)
     if sent.src == "attacker":
         label = f"attacker{' as ' + sent.spoofed_as if sent.spoofed_as else ''}: {label}"
-    marks = sorted(timeline.marks.get(sent.id, ()) - {"injected"})
+    marks = sorted(timeline.marks[sent.id])  # read once by tcpedu.reading, never inferred here
     lost = timeline.fate.get(sent.id) == "dropped"
     rightward = sent.dst != left
     line = "┄" if sent.src == "attacker" else "─"

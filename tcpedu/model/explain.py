@@ -147,10 +147,14 @@ def _seq_meaning(segment: Segment, isn: int | None) -> str:
     f, n = segment.flags, len(segment.payload)
     name = "seq = " + (str(relative(segment.seq, isn)) if isn is not None else str(segment.seq))
     if f & Flags.RST:
-        return f"{name}: must fall inside the receiver's window, or the RST is ignored"
+        return (f"{name}: must be exactly the receiver's next expected number (RCV.NXT) to reset "
+                "the connection; one elsewhere inside the window only draws a challenge ACK "
+                "(RFC 5961), one outside it is ignored")
     if f & Flags.SYN:
-        text = (f"{name}: my initial sequence number (ISN), chosen at random so that strangers "
-                "cannot guess it; the SYN consumes it, so my first data byte will be ISN + 1")
+        text = (f"{name}: my initial sequence number (ISN); a real stack derives it from a clock "
+                "(so a new connection starts past an old one's numbers) plus a secret hash of the "
+                "addresses (so strangers cannot guess it, RFC 6528); the SYN consumes it, so my "
+                "first data byte will be ISN + 1")
         return text + (f"; {n} bytes of data ride along" if n else "")
     if n:
         first = segment.seq if isn is None else relative(segment.seq, isn)

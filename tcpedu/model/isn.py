@@ -1,4 +1,11 @@
-"""Initial sequence numbers: seeded random, fixed (for teaching), or RFC 6528's keyed generator."""
+"""Initial sequence numbers: RFC 6528's clock-driven keyed generator (the default), fixed (for
+teaching), or seeded random (by explicit choice only).
+
+RFC 9293 §3.4.1 (MUST-8) wants ISNs driven by a clock, so that a new incarnation of a connection
+starts beyond the numbers its predecessor used (old duplicates are kept out by the clock and by
+TIME-WAIT, not by randomness). RFC 6528 adds a keyed hash of the four-tuple so an off-path attacker
+cannot predict one connection's ISN from another's. The clock here is the caller's ``now``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import random
 
 from ..errors import ParameterError
 
-ISN_MODES = ("random", "fixed", "rfc6528")
+ISN_MODES = ("rfc6528", "fixed", "random")
 
 
 def rfc6528_isn(now: float, local_ip: str, local_port: int, remote_ip: str, remote_port: int,
@@ -24,17 +31,23 @@ def rfc6528_isn(now: float, local_ip: str, local_port: int, remote_ip: str, remo
     return (ticks + f) & 0xFFFFFFFF
 
 
+def key_from_seed(seed: int | str, name: str) -> bytes:
+    """A host's RFC 6528 secret drawn from the run's seed and the endpoint's name (reproducible)."""
+    return hashlib.blake2b(f"tcpedu-rfc6528/{seed}/{name}".encode(), digest_size=16).digest()
+
+
 class IsnChooser:
     """Picks each new connection's ISN according to the configured mode."""
 
-    def __init__(self, mode: str, fixed: int | None, seed: int, name: str, secret: bytes) -> None:
+    def __init__(self, mode: str, fixed: int | None, seed: int | str, name: str,
+                 secret: bytes | None) -> None:
         if mode not in ISN_MODES:
             raise ParameterError(f"isn_mode={mode!r}: choose one of {', '.join(ISN_MODES)}")
         if mode == "fixed" and fixed is None:
             raise ParameterError("isn_mode='fixed' needs isn=<a number in 0..2**32-1>")
         self.mode = "fixed" if fixed is not None else mode
         self.fixed = fixed
-        self.secret = secret
+        self.secret = secret if secret is not None else key_from_seed(seed, name)
         self._rng = random.Random(f"{seed}/{name}")
 
     def choose(self, now: float, local_ip: str, local_port: int, remote_ip: str,

@@ -36,3 +36,9 @@ class RttEstimator:
         """Double the RTO after a timeout (RFC 6298 §5.5), up to ``rto_max``."""
         self.rto = min(self.rto * 2, self.rto_max)
         self.backoffs += 1
+
+    def restart_at(self, rto: float) -> None:
+        """Set the RTO to at least ``rto`` with no backoff (RFC 6298 §5.7 after a SYN timeout)."""
+        if self.srtt is None:  # no sample yet (Karn's rule refused the handshake's)
+            self.rto = min(max(rto, self.rto_min), self.rto_max)
+        self.backoffs = 0

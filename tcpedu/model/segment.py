@@ -252,12 +252,16 @@ class Segment:
     def to_scapy(self, src_ip: str = "10.0.0.1", dst_ip: str = "10.0.0.2") -> Any:
         """An ``IP()/TCP()/Raw()`` scapy packet (IPv6 when the addresses are IPv6)."""
         from scapy.layers.inet import IP, TCP
-        from scapy.layers.inet6 import IPv6
         from scapy.packet import Raw
 
         tcp = TCP(bytes(self.to_bytes(src_ip, dst_ip)))
         tcp.remove_payload()
-        ip = IPv6(src=src_ip, dst=dst_ip) if ":" in src_ip else IP(src=src_ip, dst=dst_ip)
+        if ":" in src_ip:  # scapy's IPv6 layer loads only when an IPv6 address needs it
+            from scapy.layers.inet6 import IPv6
+
+            ip = IPv6(src=src_ip, dst=dst_ip)
+        else:
+            ip = IP(src=src_ip, dst=dst_ip)
         pkt = ip / tcp
         return pkt / Raw(self.payload) if self.payload else pkt
 

@@ -53,6 +53,7 @@ class Trigger(str, enum.Enum):
     RCV_FIN_AND_ACK_OF_FIN = "rcv FIN,ACK of FIN"
     RCV_RST = "rcv RST"
     RCV_RST_ACTIVE_OPEN = "rcv RST after active OPEN"
+    RCV_SYN_IN_WINDOW = "rcv SYN in window"
     TIMEOUT_2MSL = "Timeout=2MSL"
     GIVE_UP = "retransmission limit"
 
@@ -99,9 +100,11 @@ _EDGES: tuple[tuple[State, Trigger, State, str, str], ...] = (
     (S.CLOSING, T.RCV_ACK_OF_FIN, S.TIME_WAIT, "", "§3.10.7.4"),
     (S.LAST_ACK, T.RCV_ACK_OF_FIN, S.CLOSED, "delete TCB", "§3.10.7.4"),
     (S.TIME_WAIT, T.TIMEOUT_2MSL, S.CLOSED, "delete TCB", "§3.10.8"),
+    # Figure 5's note 1: only after a passive OPEN.
+    (S.SYN_RECEIVED, T.RCV_RST, S.LISTEN, "", "§3.10.7.4"),
     # Edges in the text rather than the figure.
     (S.FIN_WAIT_1, T.RCV_FIN_AND_ACK_OF_FIN, S.TIME_WAIT, "snd ACK", "§3.10.7.4"),
-    (S.SYN_RECEIVED, T.RCV_RST, S.LISTEN, "", "§3.10.7.4"),
+    (S.SYN_RECEIVED, T.RCV_SYN_IN_WINDOW, S.LISTEN, "", "§3.10.7.4"),
     (S.SYN_RECEIVED, T.RCV_RST_ACTIVE_OPEN, S.CLOSED, "delete TCB", "§3.10.7.4"),
     (S.SYN_SENT, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.3"),
     (S.ESTABLISHED, T.RCV_RST, S.CLOSED, "delete TCB", "§3.10.7.4"),
@@ -138,7 +141,7 @@ TRANSITIONS: dict[tuple[State, Trigger], Transition] = {
 }
 
 #: The edges of RFC 9293's Figure 5 (the classic diagram), in the order above.
-FIGURE_5: tuple[Transition, ...] = tuple(TRANSITIONS[(e[0], e[1])] for e in _EDGES[:19])
+FIGURE_5: tuple[Transition, ...] = tuple(TRANSITIONS[(e[0], e[1])] for e in _EDGES[:20])
 
 
 def transition(state: State, trigger: Trigger) -> Transition:
@@ -224,12 +227,32 @@ def arrival_triggers(state: State, **facts: bool) -> tuple[Trigger, ...]:
     return tuple(edge.trigger for edge in arrival_transitions(state, **facts))
 
 
-#: User calls that do not change state but are only legal in some states (RFC 9293 §3.10).
+# User calls refused per state, with the reason the error message gives (RFC 9293 §3.10). A call
+# changing state is refused where the table has no edge for it; these add the calls that do not
+# change state (SEND) and give the reasons. The endpoint refuses exactly these.
+_NO_CONNECTION = "the connection does not exist"
+_EXISTS = "the connection already exists"
+_CLOSING = "the connection is already closing"
+_SEND_CLOSED = "the connection was closed for sending"
+
+#: ``call -> {state: why the call is refused there}`` (RFC 9293 §3.10.1-3.10.5).
+CALL_REFUSALS: dict[str, dict[State, str]] = {
+    "connect": {s: _EXISTS for s in State if s is not State.CLOSED},
+    "listen": {s: _EXISTS for s in State if s is not State.CLOSED},
+    "send": {
+        State.CLOSED: _NO_CONNECTION + "; call connect() first",
+        State.FIN_WAIT_1: _SEND_CLOSED, State.FIN_WAIT_2: _SEND_CLOSED,
+        State.CLOSING: _SEND_CLOSED, State.LAST_ACK: _SEND_CLOSED, State.TIME_WAIT: _SEND_CLOSED,
+    },
+    "close": {
+        State.CLOSED: _NO_CONNECTION, State.FIN_WAIT_1: _CLOSING, State.FIN_WAIT_2: _CLOSING,
+        State.CLOSING: _CLOSING, State.LAST_ACK: _CLOSING, State.TIME_WAIT: _CLOSING,
+    },
+    "abort": {State.CLOSED: _NO_CONNECTION},
+}
+
+#: The states in which each user call is accepted (the complement of :data:`CALL_REFUSALS`).
+#: SEND in LISTEN needs the foreign socket to have been given to ``listen()`` (§3.10.2).
 CALL_ALLOWED: dict[str, frozenset[State]] = {
-    "send": frozenset(
-        {State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT, State.LISTEN}
-    ),
-    "receive": frozenset(
-        {State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT}
-    ),
+    call: frozenset(s for s in State if s not in refused) for call, refused in CALL_REFUSALS.items()
 }

@@ -34,16 +34,18 @@ first), or else the sender of the first segment seen; both sides start ESTABLISH
 handshake was not captured.
 
 **JSON Lines** (``tcpedu analyze --json``, ``tcpedu simulate --json``): one object per TCP
-segment in capture order, exactly these keys::
+segment in capture order, these keys in this order::
 
     {"frame": 1, "stream": 0, "src": "10.0.0.1:40001", "dst": "10.0.0.2:80", "flags": "S",
      "seq": 0, "ack": 0, "len": 0, "analysis": [], "state": {"client": "SYN-SENT",
-     "server": "LISTEN"}}
+     "server": "LISTEN"}, "known": [], "marks": []}
 
 ``frame`` is the 1-based packet number in the file (non-TCP packets count), ``src``/``dst``
 ``ip:port`` (``[ip]:port`` for IPv6), ``flags`` the letters F S R P A U E C, ``seq``/``ack``
 relative, ``len`` the TCP payload length, ``analysis`` the sorted tags, ``state`` each side's
-state after the segment.
+state after the segment; ``known`` what a simulated sender knew about it (names from
+:data:`tcpedu.trace.KNOWN`; always empty for a capture) and ``marks`` the badges every view draws
+(see :mod:`tcpedu.reading.marks`). Simulated traces are read by :mod:`tcpedu.reading.segments`.
 
 Segment states are inferred from what was captured: they say what each side must have done,
 not what its kernel really holds (a segment lost before the capture point, or TIME-WAIT ending,
@@ -64,6 +66,7 @@ from ..errors import ParameterError, SegmentError
 from ..model.segment import Flags, Options, Segment
 from ..model.states import TRANSITIONS, State, Transition, Trigger, arrival_transitions
 from ..trace import FrameCounts, Host, SegmentSent, StateChanged, Trace
+from .marks import marks_of
 
 _M = 0xFFFFFFFF
 _HALF = 1 << 31
@@ -151,10 +154,17 @@ _tag_json_cache: dict[int, str] = {}
 
 
 def _tags_json(mask: int) -> str:
+    """``"analysis": [...], "state"`` head and the ``"known": [], "marks": [...]`` tail parts of a
+    capture's JSON object for a tag mask: ``analysis`` JSON, then ``marks`` JSON."""
     text = _tag_json_cache.get(mask)
     if text is None:
-        text = _tag_json_cache[mask] = json.dumps(list(tag_names(mask)))
+        names = tag_names(mask)
+        text = _tag_json_cache[mask] = json.dumps(list(names))
+        _marks_json_cache[mask] = json.dumps(sorted(marks_of(names, ())))
     return text
+
+
+_marks_json_cache: dict[int, str] = {}
 
 
 # -- states: which triggers a segment fires ---------------------------------------------------
@@ -639,6 +649,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
     letters = _LETTERS
     tags_json = _tags_json
     tag_text = _tag_json_cache
+    marks_text = _marks_json_cache
     for frame, _time, _tcp, flags, seglen, (conv, direction, seq, ack, tags) in analysed_segments(
             reader, analyzer):
         if stream is not None and conv.stream != stream:
@@ -647,7 +658,7 @@ def json_lines(capture: PathOrFile, out: IO[str], *, stream: int | None = None) 
             f'{{"frame": {frame}, {conv.flows[direction].json_head}, '
             f'"flags": "{letters[flags]}", "seq": {seq}, "ack": {ack}, "len": {seglen}, '
             f'"analysis": {tag_text.get(tags) or tags_json(tags)}, '
-            f'"state": {conv.state_json}}}\n')
+            f'"state": {conv.state_json}, "known": [], "marks": {marks_text[tags]}}}\n')
         if len(lines) >= 4096:
             write("".join(lines))
             lines.clear()
@@ -752,6 +763,7 @@ def _traces(capture: PathOrFile, only: int | None,
             trace.meta["base_seq"] = {"client": conv.client_flow.base_seq,
                                       "server": conv.server_flow.base_seq}
             trace.meta["tags"] = conv.tags()
+            trace.meta["time_origin"] = origin or 0.0
     trace_list = [traces[k] for k in sorted(traces)]
     counts = frame_counts(reader.stats)
     for trace in trace_list:
@@ -813,25 +825,10 @@ def segment_records(segments: Iterable[tuple[float, str, str, Segment]],
                           seg.seq, seg.ack, flags, seg.window, seglen,
                           seg.options.wscale if flags & SYN else None)
         fwd, rev = conv.flows[direction], conv.flows[1 - direction]
+        names = tag_names(tags)
         yield {"frame": frame, "stream": conv.stream, "src": fwd.address, "dst": rev.address,
                "flags": _LETTERS[flags], "seq": rel_seq, "ack": rel_ack, "len": seglen,
-               "analysis": list(tag_names(tags)),
+               "analysis": list(names),
                "state": {"client": conv.client_flow.state.value,
-                         "server": conv.server_flow.state.value}}
-
-
-def trace_records(trace: Trace) -> Iterator[dict[str, Any]]:
-    """JSON Lines dicts for a Trace's :class:`SegmentSent` records (hosts give the addresses)."""
-    hosts = trace.hosts
-
-    def items() -> Iterator[tuple[float, str, str, Segment]]:
-        for record in trace.segments():
-            # A forged segment carries the address of the node it pretends to be.
-            sender = getattr(record, "spoofed_as", "") or record.src
-            src, dst = hosts.get(sender), hosts.get(record.dst)
-            if src is None or dst is None:
-                missing = sender if src is None else record.dst
-                raise ParameterError(f"segment {record.id}: the trace has no host {missing!r}")
-            yield record.time, src.ip, dst.ip, record.segment
-
-    return segment_records(items())
+                         "server": conv.server_flow.state.value},
+               "known": [], "marks": sorted(marks_of(names, ()))}

@@ -25,19 +25,10 @@ from ..trace import (
     TimerEvent,
     Trace,
 )
+from .segments import SegmentReading, read_segments
 
 #: Record types that open a new step (a TimerEvent only when it fires).
 _STEP_OPENERS = (SegmentSent, SegmentDelivered, SegmentDropped, AppEvent)
-
-#: Marks a segment can carry, and the analysis tags / notes that mean them.
-MARK_WORDS: dict[str, tuple[str, ...]] = {
-    "retransmission": ("retrans",),
-    "dup-ack": ("dup-ack", "dup_ack", "duplicate ack", "duplicate_ack", "dupack"),
-    "out-of-order": ("out-of-order", "out_of_order", "ooo"),
-    "zero-window": ("zero-window", "zero_window", "window probe"),
-    "injected": ("inject", "spoof"),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class ReceiveBuffer:
@@ -99,7 +90,10 @@ class Timeline:
         self.sent: dict[int, SegmentSent] = {r.id: r for r in trace.segments()}
         self.base: dict[str, int] = _isns(trace)
         self._index_steps()
-        self.marks: dict[int, frozenset[str]] = _marks(trace.segments())
+        #: Each segment as read once (:func:`tcpedu.reading.segments.read_segments`): its
+        #: Wireshark tags, what its sender knew, its marks, its JSON Lines fields.
+        self.reading: dict[int, SegmentReading] = read_segments(trace)
+        self.marks: dict[int, frozenset[str]] = {i: r.marks for i, r in self.reading.items()}
         #: Nodes that have a TCP state (an attacker that only injects has none).
         self.stateful: set[str] = {"client", "server"} | {c.node for c in trace.state_changes()}
         #: Segments whose ACK number differs from the one their sender sent before.
@@ -356,36 +350,3 @@ def _isns(trace: Trace) -> dict[str, int]:
     for r in trace.segments():
         base.setdefault(_seq_owner(sender_of(r)), r.segment.seq)
     return base
-
-
-def _marks(segments: list[SegmentSent]) -> dict[int, frozenset[str]]:
-    """Marks from notes and analysis tags, plus our own retransmission / dup-ACK inference."""
-    marks: dict[int, frozenset[str]] = {}
-    highest: dict[str, int] = {}          # src -> highest seq+len sent so far (unwrapped)
-    last_ack: dict[str, tuple[int, int]] = {}  # src -> (ack, window) of its last pure ACK
-    for r in segments:
-        words = " ".join((r.note, *r.tags)).lower()
-        found = {mark for mark, keys in MARK_WORDS.items() if any(k in words for k in keys)}
-        seg = r.segment
-        if "injected" in found or r.src == "attacker" or getattr(r, "spoofed_as", ""):
-            found.add("injected")
-        end = seg.seq + seg.seg_len
-        if seg.seg_len and r.src in highest and _before(seg.seq, highest[r.src]) \
-                and "out-of-order" not in found:
-            found.add("retransmission")
-        if seg.seg_len and (r.src not in highest or _before(highest[r.src], end)):
-            highest[r.src] = end & 0xFFFFFFFF
-        pure_ack = seg.flags == Flags.ACK and not seg.payload
-        if pure_ack:
-            if last_ack.get(r.src) == (seg.ack, seg.window):
-                found.add("dup-ack")
-            last_ack[r.src] = (seg.ack, seg.window)
-        elif seg.flags & Flags.ACK:
-            last_ack[r.src] = (seg.ack, seg.window)
-        marks[r.id] = frozenset(found)
-    return marks
-
-
-def _before(a: int, b: int) -> bool:
-    d = (a - b) & 0xFFFFFFFF
-    return d >= 1 << 31

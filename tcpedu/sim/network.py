@@ -28,8 +28,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..errors import ParameterError
+from ..model import events as ev_
 from ..model.segment import Flags, Segment
-from ..model.seq import seq_lt
 from ..model.states import State
 from ..trace import (
     AppEvent,
@@ -275,9 +275,10 @@ class Network:
         self._ids = itertools.count(1)
         self._timers: dict[str, float | None] = {}
         self._last_snapshot: dict[str, tuple] = {}
-        self._sent_high: dict[str, int] = {}
-        self._retransmit_pending: dict[str, str] = {}
-        self._note_pending: dict[str, str] = {}
+        # What an endpoint said about the segments it is about to send (from its events):
+        # node -> {seq: known}, and the nodes whose next segment is a challenge ACK.
+        self._known_pending: dict[str, dict[int, str]] = {}
+        self._challenge_pending: set[str] = set()
         self._callbacks: dict[tuple[str, str], list[tuple[AppCallback, float]]] = {}
         self._taps: list[Callable[[Network, float, SegmentSent], Any]] = []
         self.events_processed = 0
@@ -456,7 +457,7 @@ class Network:
         self.trace.records.append(SegmentDelivered(now, sent.id))
         endpoint = self._endpoints.get(sent.dst)
         if endpoint is not None:
-            endpoint.receive(now, sent.segment)
+            endpoint.receive(now, sent.segment, self.trace.hosts[sent.src].ip)
             self._settle(now, sent.dst, endpoint)
 
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
@@ -481,7 +482,7 @@ class Network:
 
     def _on_inject(self, now: float, who: tuple[str, str, str | None], segment: Segment) -> None:
         src, dst, spoof_as = who
-        self._transmit(now, src, dst, segment, "injected", spoof_as or "")
+        self._transmit(now, src, dst, segment, _INJECTED, spoof_as or "")
 
     _handlers: tuple[Callable[..., None], ...] = (
         _on_deliver, _on_timer, _on_app, _on_callback, _on_drop, _on_inject)
@@ -506,16 +507,25 @@ class Network:
         next_event = endpoint.next_event
         event = next_event()
         while event is not None:
-            handler = _RECORDER_BY_TYPE.get(type(event)) or _recorder_for(type(event))
+            handler = _RECORDERS.get(event.__class__) or _recorder_for(event.__class__)
             handler(self, now, node, event)
             event = next_event()
         segments = endpoint.segments_to_send()
         if segments:
             peer = self._peers.get(node) or self._peer(node)
-            note = self._note_pending.pop(node, "") if self._note_pending else ""
+            pending = self._known_pending.pop(node, None)
+            challenge = node in self._challenge_pending
             for segment in segments:
-                self._transmit(now, node, peer, segment, note, "")
-                note = ""
+                known: tuple[str, ...] = ()
+                if pending:
+                    cause = pending.pop(segment.seq, None)
+                    if cause is not None:
+                        known = (cause,)
+                elif challenge and not segment.payload:
+                    known = _CHALLENGE
+                    challenge = False
+                    self._challenge_pending.discard(node)
+                self._transmit(now, node, peer, segment, known, "")
         deadline = endpoint.get_timer()
         if deadline != self._timers[node]:
             self._timers[node] = deadline
@@ -535,14 +545,11 @@ class Network:
             self._push(now + after, _CALLBACK, callback, event)
 
     # -- the wire --------------------------------------------------------------------------------
-    def _transmit(self, now: float, src: str, dst: str, segment: Segment, note: str,
-                  spoofed_as: str) -> None:
-        if not note and src in self._endpoints:
-            flags = segment.flags._value_
-            length = len(segment.payload) + (flags & 1) + (flags >> 1 & 1)  # FIN, SYN count one
-            if length:
-                note = self._retransmission_note(src, segment, length)
-        sent = SegmentSent(now, next(self._ids), src, dst, segment, note, spoofed_as=spoofed_as)
+    def _transmit(self, now: float, src: str, dst: str, segment: Segment,
+                  known: tuple[str, ...], spoofed_as: str) -> None:
+        note = NOTE_OF_KNOWN[known[0]] if known else ""
+        sent = SegmentSent(now, next(self._ids), src, dst, segment, note, spoofed_as=spoofed_as,
+                           known=known)
         self.trace.records.append(sent)
         for tap in self._taps:
             tap(self, now, sent)
@@ -582,19 +589,9 @@ class Network:
         heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
         for _ in range(copies):
             copy = SegmentSent(now, next(self._ids), src, dst, segment, "duplicate",
-                               spoofed_as=spoofed_as)
+                               spoofed_as=spoofed_as, known=(*known, "duplicate"))
             self.trace.records.append(copy)
             self._push(arrival, _DELIVER, copy, None)
-
-    def _retransmission_note(self, src: str, segment: Segment, length: int) -> str:
-        end = (segment.seq + length) & 0xFFFFFFFF
-        high = self._sent_high.get(src)
-        pending = self._retransmit_pending.pop(src, None)
-        if high is None or seq_lt(high, end):
-            self._sent_high[src] = end
-        if pending is not None:
-            return pending
-        return "retransmission" if high is not None and seq_lt(segment.seq, high) else ""
 
     # -- helpers -----------------------------------------------------------------------------------
     def _push(self, time: float, code: int, a: Any, b: Any) -> None:
@@ -647,9 +644,8 @@ _APP_CALLS: dict[str, Callable[[Network, Any, float, str, tuple], None]] = {
 }
 
 
-def _state_change(net: Network, now: float, node: str, ev: Any) -> None:
-    net.trace.records.append(StateChanged(now, node, ev.old, ev.new, str(ev.trigger),
-                                          getattr(ev, "rfc", "")))
+def _state_change(net: Network, now: float, node: str, ev: ev_.StateChange) -> None:
+    net.trace.records.append(StateChanged(now, node, ev.old, ev.new, str(ev.trigger), ev.rfc))
 
 
 def _timer(action: str) -> Callable[[Network, float, str, Any], None]:
@@ -659,54 +655,69 @@ def _timer(action: str) -> Callable[[Network, float, str, Any], None]:
     return record
 
 
-def _received(net: Network, now: float, node: str, ev: Any) -> None:
+def _received(net: Network, now: float, node: str, ev: ev_.DataReceived) -> None:
     net._record_app(now, node, "received", f"{len(ev.data)} bytes", bytes(ev.data))
 
 
-#: The note a resent segment gets, by the endpoint's reason (``Retransmitted.reason``).
-RESEND_NOTES: dict[str, str] = {"rto": "retransmission", "fast": "retransmission",
-                                "probe": "zero-window probe"}
+#: What the sender knows about a resent segment, by the endpoint's ``Retransmitted.reason``.
+KNOWN_OF_RESEND: dict[str, str] = {"rto": "rto-retransmission", "fast": "fast-retransmission",
+                                   "probe": "zero-window-probe",
+                                   "window": "window-retransmission"}
+
+#: The short note a segment gets in the trace, by what its sender knew (first fact).
+NOTE_OF_KNOWN: dict[str, str] = {
+    "rto-retransmission": "retransmission", "fast-retransmission": "retransmission",
+    "window-retransmission": "retransmission", "zero-window-probe": "zero-window probe",
+    "challenge-ack": "challenge ACK", "injected": "injected", "duplicate": "duplicate",
+}
+
+_CHALLENGE = ("challenge-ack",)
+_INJECTED = ("injected",)
 
 
-def _retransmitted(net: Network, now: float, node: str, ev: Any) -> None:
-    net._retransmit_pending[node] = RESEND_NOTES.get(getattr(ev, "reason", ""), "retransmission")
+def _retransmitted(net: Network, now: float, node: str, ev: ev_.Retransmitted) -> None:
+    known = KNOWN_OF_RESEND.get(ev.reason, "rto-retransmission")
+    net._known_pending.setdefault(node, {})[ev.seq & 0xFFFFFFFF] = known
 
 
-def _challenge_ack(net: Network, now: float, node: str, ev: Any) -> None:
-    net._note_pending[node] = "challenge ACK"
+def _challenge_ack(net: Network, now: float, node: str, ev: ev_.ChallengeAckSent) -> None:
+    net._challenge_pending.add(node)
 
 
-def _ignored(net: Network, now: float, node: str, ev: Any) -> None:
+def _ignored(net: Network, now: float, node: str, ev: ev_.SegmentIgnored) -> None:
     net.trace.records.append(AppEvent(now, node, "segment-ignored", str(ev.reason)))
 
 
 def _unknown_event(net: Network, now: float, node: str, ev: Any) -> None:
+    """An event of a type the table does not know (a custom endpoint's): kept, named by type."""
     net.trace.records.append(AppEvent(now, node, type(ev).__name__.lower()))
 
 
 def _recorder_for(event_type: type) -> Callable[[Network, float, str, Any], None]:
-    """The recorder of an endpoint event class, found by its name and cached by its type."""
-    handler = _EVENT_RECORDERS.get(event_type.__name__, _unknown_event)
-    _RECORDER_BY_TYPE[event_type] = handler
+    """The recorder of an event type not in the table: its nearest registered base class's, or
+    :func:`_unknown_event`; cached by type."""
+    handler = next((_RECORDERS[base] for base in event_type.__mro__[1:] if base in _RECORDERS
+                    and base is not ev_.Event), _unknown_event)
+    _RECORDERS[event_type] = handler
     return handler
 
 
-_RECORDER_BY_TYPE: dict[type, Callable[[Network, float, str, Any], None]] = {}
-
-#: How each endpoint event (by class name) is written into the trace.
-_EVENT_RECORDERS: dict[str, Callable[[Network, float, str, Any], None]] = {
-    "StateChange": _state_change,
-    "TimerArmed": _timer("armed"),
-    "TimerCancelled": _timer("cancelled"),
-    "TimerFired": _timer("fired"),
-    "Connected": lambda net, now, node, ev: net._record_app(now, node, "connected"),
-    "DataReceived": _received,
-    "PeerClosed": lambda net, now, node, ev: net._record_app(now, node, "eof"),
-    "ConnectionReset": lambda net, now, node, ev: net._record_app(
-        now, node, "reset", str(getattr(ev, "reason", ""))),
-    "ConnectionClosed": lambda net, now, node, ev: net._record_app(
-        now, node, "closed", str(getattr(ev, "reason", ""))),
-    "Retransmitted": _retransmitted,
-    "ChallengeAckSent": _challenge_ack,
-    "SegmentIgnored": _ignored,
+#: How each endpoint event (by type) is written into the trace: instrumentation (state changes,
+#: timers) as records of their own; application notifications as AppEvents; what the sender
+#: knows about its next segments (resends, challenge ACKs) as ``known`` on those segments.
+_RECORDERS: dict[type, Callable[[Network, float, str, Any], None]] = {
+    ev_.StateChange: _state_change,
+    ev_.TimerArmed: _timer("armed"),
+    ev_.TimerCancelled: _timer("cancelled"),
+    ev_.TimerFired: _timer("fired"),
+    ev_.Connected: lambda net, now, node, ev: net._record_app(now, node, "connected"),
+    ev_.DataReceived: _received,
+    ev_.PeerClosed: lambda net, now, node, ev: net._record_app(now, node, "eof"),
+    ev_.ConnectionReset: lambda net, now, node, ev: net._record_app(now, node, "reset",
+                                                                    str(ev.reason)),
+    ev_.ConnectionClosed: lambda net, now, node, ev: net._record_app(now, node, "closed",
+                                                                     str(ev.reason)),
+    ev_.Retransmitted: _retransmitted,
+    ev_.ChallengeAckSent: _challenge_ack,
+    ev_.SegmentIgnored: _ignored,
 }

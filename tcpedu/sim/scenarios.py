@@ -7,8 +7,9 @@ lab read it). Same parameters, same trace: every random choice comes from ``seed
 
 from __future__ import annotations
 
+import contextvars
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,8 +83,11 @@ class Scenario:
     params: tuple[Param, ...]
     func: Callable[..., Trace]
 
-    def __call__(self, **params: Any) -> Trace:
-        """Run with ``params`` (unknown or bad ones raise ParameterError naming them)."""
+    def __call__(self, *, faults: Iterable[Any] = (), **params: Any) -> Trace:
+        """Run with ``params`` (unknown or bad ones raise ParameterError naming them).
+
+        ``faults``: extra fault rules (``sim.network.Drop``, ``HoldBack``... fresh objects) added
+        to the scenario's own network, e.g. "what if segment 7 were lost?"."""
         known = {p.name: p for p in self.params}
         unknown = sorted(set(params) - set(known))
         if unknown:
@@ -91,7 +95,14 @@ class Scenario:
                                  f"(it takes {', '.join(known) or 'none'})")
         values = {name: p.coerce(params[name]) if name in params else p.default
                   for name, p in known.items()}
-        trace = self.func(**values)
+        faults = tuple(faults)
+        token = _EXTRA_RULES.set(faults)
+        try:
+            trace = self.func(**values)
+        finally:
+            _EXTRA_RULES.reset(token)
+        if faults:
+            trace.meta["faults"] = [repr(rule) for rule in faults]
         trace.meta.update(scenario=self.name, description=self.description,
                           params={k: v for k, v in values.items() if k in params})
         return trace
@@ -119,9 +130,14 @@ def get(name: str) -> Scenario:
                              f"{', '.join(SCENARIOS)}") from None
 
 
-def run(name: str, **params: Any) -> Trace:
-    """Run scenario ``name`` with ``params``; returns its Trace."""
-    return get(name)(**params)
+def run(name: str, *, faults: Iterable[Any] = (), **params: Any) -> Trace:
+    """Run scenario ``name`` with ``params`` (and extra fault rules ``faults``); returns its Trace."""
+    return get(name)(faults=faults, **params)
+
+
+#: Extra fault rules for the scenario being run (set by ``Scenario.__call__``, read by ``_pair``).
+_EXTRA_RULES: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar("extra_rules",
+                                                                               default=())
 
 
 #: ``tcpedu.run_scenario("handshake")``: the same as :func:`run`.
@@ -167,6 +183,7 @@ def _pair(client_isn: int | None, server_isn: int | None, delay: float, seed: in
     from ..model.endpoint import Config
     from .network import Network
 
+    network["rules"] = [*network.get("rules", ()), *_EXTRA_RULES.get()]
     net = Network.pair(Config(isn=client_isn, seed=seed, **(client or {})),
                        Config(isn=server_isn, seed=seed, **(server or {})),
                        seed=seed, delay=delay, **network)
@@ -358,7 +375,7 @@ def reset(kind: str, client_isn: int | None, server_isn: int | None, delay: floa
 
     if kind == "closed-port":
         net = Network.pair(Config(isn=client_isn, seed=seed), Config(isn=server_isn, seed=seed),
-                           seed=seed, delay=delay)
+                           seed=seed, delay=delay, rules=_EXTRA_RULES.get())
         net.at(0.0, "client", "connect")
         return net.run()
     net = _pair(client_isn, server_isn, delay, seed)

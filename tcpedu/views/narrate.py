@@ -40,7 +40,7 @@ APP_TEXT: dict[str, str] = {
     "connectionclosed": "{node}'s application is told the connection is fully closed.",
     "reset": "{node}'s application is told the connection was reset.",
     "connectionreset": "{node}'s application is told the connection was reset (RST).",
-    "segment-ignored": "{node} ignores the segment: {detail}.",
+    "segment-ignored": "{node} does not take the segment in as it stands: {detail}.",
     "pause_reading": "{node}'s application stops reading: its receive buffer fills and the "
                      "window it advertises shrinks.",
     "resume_reading": "{node}'s application reads again: the window reopens.",
@@ -156,12 +156,24 @@ class Narrator:
         if seg.flags & Flags.SYN and not seg.flags & Flags.ACK:
             isn = "" if not tl.relative else f" (shown relative; on the wire it is {seg.seq})"
             parts.append(f"SYN asks to open a connection; seq={seq} is {src}'s initial "
-                         f"sequence number (ISN){isn}, chosen at random. The ACK field is not "
-                         "in use yet: the ACK flag is off.")
+                         f"sequence number (ISN){isn}, the number its byte count starts "
+                         "from. The ACK field is not in use yet: the ACK flag is off.")
         elif seg.flags & Flags.SYN:
             parts.append(f"SYN,ACK accepts the request and asks for a connection back; "
                          f"seq={seq} is {src}'s own ISN.")
-        if "retransmission" in marks:
+        # A simulated sender knows what it resends; a capture has only Wireshark's inference.
+        reading = tl.reading[sent.id]
+        resent = "retransmission" in (reading.inferred_marks if tl.is_capture
+                                      else reading.known_marks)
+        if "retransmission" in marks and not resent:
+            parts.append(f"Wireshark would call this a retransmission ({', '.join(reading.analysis)}):"
+                         f" it saw these sequence numbers on the wire before, but {src} sends "
+                         "these bytes for the first time.")
+        elif resent and not tl.is_capture and "retransmission" not in reading.inferred_marks:
+            parts.append(f"{src.capitalize()} knows this is a retransmission "
+                         f"({', '.join(reading.known)}), though Wireshark could not tell it "
+                         "from the wire.")
+        if resent:
             if seg.payload:
                 parts.append(f"This is a retransmission: bytes from {seq} were sent before but "
                              "never acknowledged, so they are sent again.")
@@ -171,7 +183,7 @@ class Narrator:
         if seg.flags & Flags.ACK:
             parts.append(self._ack_reason(sent, index))
             parts.append(self._window_reason(sent))
-        if seg.payload and "retransmission" not in marks:
+        if seg.payload and not resent:
             parts.append(self._seq_reason(sent, index))
             n = len(seg.payload)
             parts.append(f"It carries {n} bytes numbered {seq}–{seq_add(seq, n - 1)}; the next "
@@ -221,11 +233,15 @@ class Narrator:
             return (f"This repeats ACK = {ack} (a duplicate ACK): bytes from {start} arrived "
                     f"but byte {ack} is still missing, so {src} asks again for the first "
                     "missing byte.")
+        if (got is not None and got.segment.flags & Flags.FIN and not got.segment.payload
+                and seq_lt(start, ack)):
+            return (f"This repeats ACK = {ack}: the peer's FIN came again (the ACK of the first "
+                    f"one was lost or late), so {src} acknowledges it once more.")
         if got is not None and got.segment.seg_len and seq_lt(start, ack):
             return (f"This repeats ACK = {ack} (a duplicate ACK): the data that arrived had "
                     f"already been received, so {src} says again which byte it expects.")
-        return (f"This repeats ACK = {ack}: {src} answers a segment it cannot accept by "
-                "restating the byte it expects (RFC 9293 §3.10.7.4).")
+        return (f"This repeats ACK = {ack} (a duplicate ACK): {src} answers a segment it cannot "
+                "accept by restating the byte it expects (RFC 9293 §3.10.7.4).")
 
     def _last_arrival(self, node: str, index: int, with_length: bool) -> SegmentSent | None:
         for step, got in reversed(self.arrivals.get(node, [])):
@@ -271,8 +287,13 @@ class Narrator:
         sent = self.tl.sent.get(ev.id)
         if sent is None:
             return f"The network loses segment {ev.id}."
+        seg = sent.segment
+        if not seg.payload and not seg.flags & (Flags.SYN | Flags.FIN | Flags.RST):
+            return (f"The network loses {self.tl.label(sent)} from {sent.src}. A pure ACK is "
+                    f"never retransmitted: a later ACK covers it, or, if it was the last one, "
+                    f"{sent.dst}'s own retransmission (of its FIN, say) brings it again.")
         how = ("from duplicate ACKs or when its retransmission timer fires"
-               if sent.segment.payload else "only when its retransmission timer fires: nothing "
+               if seg.payload else "only when its retransmission timer fires: nothing "
                "else will come back to tell it")
         return (f"The network loses {self.tl.label(sent)} from {sent.src}. "
                 f"{sent.dst.capitalize()} never sees it; {sent.src} finds out {how}.")

@@ -76,11 +76,13 @@ def lab_url(notebook_root: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), MPLBACKEND="Agg")
-    # No news or update checks (no network here), no first-run notification.
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # The settings the course ships (binder/overrides.json, also used by `make lab`): widget
+    # state saved with the notebook, no news or update checks (no network here).
+    overrides = json.loads((REPO / "binder" / "overrides.json").read_text())
+    for plugin, values in overrides.items():
+        package, name = plugin.split(":")
+        (home / "settings" / package).mkdir(parents=True, exist_ok=True)
+        (home / "settings" / package / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
     jupyter = Path(sys.executable).with_name("jupyter")
     log = (ARTIFACTS.parent / "jupyter-lab.log")
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,10 @@
-"""Every course notebook that shows a widget, run whole in a real JupyterLab through Chromium.
+"""Every course notebook that shows a widget, run whole in a real JupyterLab through Chromium at
+1280×720 (a lecture-hall projector, JupyterLab's default chrome).
 
 nbval proves the notebooks execute; this proves their widgets render for a learner: no "Error
-displaying widget", every tcpedu widget on the page, no console errors, and a player that steps.
+displaying widget", every tcpedu widget on the page, no console errors, and every player steps,
+fits the screen (ladder, narration and both sides' states without scrolling the page), keeps the
+current step in view at the end, and has text no smaller than its look allows.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from tcpedu import widgets
 REPO = Path(__file__).resolve().parents[2]
 COURSE = REPO / "notebooks"
 WAIT_MS = 60_000
+VIEWPORT = {"width": 1280, "height": 720}
+#: Smallest text (CSS px) each look allows.
+MIN_FONT = {"notebook": 13, "projector": 28}
 #: CSS classes the tcpedu widgets put on their outer box.
 WIDGET_SELECTOR = ".tcpedu-player, .tcpedu-lab, .tcpedu-builder, .tcpedu-quiz"
 _WIDGET_CALL = re.compile(r"\b(" + "|".join(re.escape(n) for n in widgets.__all__) + r")\(")
@@ -38,7 +44,7 @@ def test_the_course_has_widget_notebooks_to_check() -> None:
 
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
 def test_course_notebook_widgets_render_and_respond(name, browser, lab_url, artifacts) -> None:
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page = browser.new_page(viewport=VIEWPORT)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
@@ -66,21 +72,67 @@ def test_course_notebook_widgets_render_and_respond(name, browser, lab_url, arti
         assert page.locator(WIDGET_SELECTOR).count() >= 1
 
         players = page.locator(".tcpedu-player")
-        if players.count():
-            player = players.first
-            player.scroll_into_view_if_needed()
-            narration = player.locator(".tcpedu-narration").first
-            before = narration.inner_text()
-            player.locator(".tcpedu-step").click()
-            for _ in range(WAIT_MS // 250):
-                if narration.inner_text() != before:
-                    break
-                page.wait_for_timeout(250)
-            assert narration.inner_text() != before, "Step did not change the narration"
+        for i in range(players.count()):
+            check_player(page, players.nth(i), artifacts, f"course-{Path(name).stem}-player{i + 1}")
         assert errors == []
     finally:
         page.close()
         _shut_down_kernels(lab_url, f"course/{name}")
+
+
+def check_player(page, player, artifacts: Path, shot: str) -> None:
+    """Steps, fits the notebook's view, shows the last step, and its text is large enough."""
+    narration = player.locator(".tcpedu-narration")
+    before = narration.inner_text()
+    player.locator(".tcpedu-step").click()
+    for _ in range(WAIT_MS // 250):
+        if narration.inner_text() != before:
+            break
+        page.wait_for_timeout(250)
+    assert narration.inner_text() != before, "Step did not change the narration"
+    player.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(100)
+    fit = player.evaluate(
+        """el => { const view = el.closest('.jp-WindowedPanel-outer, .jp-Notebook')
+            .getBoundingClientRect(); const r = el.getBoundingClientRect();
+          return {top: r.top, bottom: r.bottom, viewTop: view.top, viewBottom: view.bottom,
+                  wide: el.scrollWidth - el.clientWidth}; }""")
+    assert fit["bottom"] - fit["top"] <= fit["viewBottom"] - fit["viewTop"], fit
+    assert fit["wide"] <= 1, f"the player is wider than its output area: {fit}"
+    player.focus()
+    page.keyboard.press("End")
+    text = narration.inner_text()
+    assert re.search(r"step (\d+) of \1\b", text), text
+    band = player.evaluate(
+        """el => { const b = el.querySelector('.tcpedu-current-band').getBoundingClientRect();
+          const s = el.querySelector('.tcpedu-ladder').getBoundingClientRect();
+          return b.top >= s.top - 1 && b.bottom <= s.bottom + 1 && b.bottom <= innerHeight; }""")
+    assert band, "the last step is not in view"
+    look = "projector" if "tcpedu-look-projector" in (player.get_attribute("class") or "") \
+        else "notebook"
+    smallest = player.evaluate(SMALLEST_TEXT)
+    assert smallest["size"] >= MIN_FONT[look], smallest
+    player.screenshot(path=str(artifacts / f"{shot}.png"))
+
+
+#: The smallest rendered font size of any visible text in a player (SVG text scaled by its CTM).
+SMALLEST_TEXT = """el => {
+  let min = {size: 1e9, text: ''};
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, parent = node.parentElement;
+    if (!node.textContent.trim() || !parent || parent.closest('[hidden], .tcpedu-sr-only, title'))
+      continue;
+    const box = parent.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    let size = parseFloat(getComputedStyle(parent).fontSize);
+    if (parent instanceof SVGElement && parent.getScreenCTM) {
+      const m = parent.getScreenCTM(); size *= Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+    }
+    if (size < min.size) min = {size, text: node.textContent.trim().slice(0, 40)};
+  }
+  return min;
+}"""
 
 
 def _shut_down_kernels(lab_url: str, path: str) -> None:

@@ -1,9 +1,15 @@
-"""Players in a real JupyterLab and in a kernel-less exported page, driven through Chromium."""
+"""Players in a real JupyterLab at 1280×720, in a saved notebook without a kernel and in an
+exported page, driven through Chromium.
+
+The player steps in the browser (static/player.js): these tests click, drag and type as a
+learner would and read what the page shows.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-import shutil
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -11,68 +17,98 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE / "notebooks" / "players.ipynb"
-PLAYERS_IN_NOTEBOOK = 2
-#: Seconds to wait for a kernel round trip or a render (generous: this machine has 2 cores).
+#: The handshake player, the 300-segment player and the one inside the scenario lab.
+PLAYERS_IN_NOTEBOOK = 3
+#: Milliseconds to wait for a kernel round trip or a render (generous: 2 cores, shared).
 WAIT_MS = 60_000
+VIEWPORT = {"width": 1280, "height": 720}
 
 
 def narration(player) -> str:
     return player.locator(".tcpedu-narration").first.inner_text()
 
 
-def states(player) -> list[str]:
-    return [c.inner_text() for c in player.locator(".tcpedu-state").all()]
+def counter(player) -> tuple[int, int]:
+    m = re.search(r"step (\d+) of (\d+)", narration(player))
+    assert m, narration(player)
+    return int(m.group(1)), int(m.group(2))
 
 
-def wait_until_changed(page, read, before: str) -> str:
-    """Poll ``read()`` until it differs from ``before`` (or fail after WAIT_MS)."""
-    deadline = WAIT_MS / 250
-    for _ in range(int(deadline)):
-        now = read()
-        if now != before:
-            return now
-        page.wait_for_timeout(250)
-    raise AssertionError(f"still showing {before!r}")
+def head_states(player) -> list[str]:
+    return [t.text_content() for t in player.locator(".tcpedu-node-state").all()]
 
 
-def rewind(page, player) -> None:
-    """Bring a player back to its first step with the keyboard (tests may run in any order)."""
-    if "step 1 of" in narration(player):
-        return
-    player.locator(".tcpedu-slider .noUi-handle").focus()
-    page.keyboard.press("Home")
-    for _ in range(int(WAIT_MS / 250)):
-        if "step 1 of" in narration(player):
+def wait_until(page, check, what: str) -> None:
+    for _ in range(WAIT_MS // 100):
+        if check():
             return
-        page.wait_for_timeout(250)
-    raise AssertionError("the player did not go back to step 1")
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def lab_page(browser, lab_url, artifacts):
-    """The players notebook opened in JupyterLab with every cell run."""
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.goto(f"{lab_url}/lab/tree/{NOTEBOOK.name}")
+def press(page, player, key: str) -> None:
+    player.locator(".tcpedu-player").first.focus()
+    page.keyboard.press(key)
+
+
+def current_step_visible(page, player) -> bool:
+    """The current step's band lies inside the ladder and inside the window."""
+    return page.evaluate(
+        """el => { const band = el.querySelector('.tcpedu-current-band');
+        const svg = el.querySelector('.tcpedu-ladder'); if (!band || !svg) return false;
+        const b = band.getBoundingClientRect(), s = svg.getBoundingClientRect();
+        return b.top >= s.top - 1 && b.bottom <= s.bottom + 1 && b.top >= 0
+          && b.bottom <= window.innerHeight; }""", player.element_handle())
+
+
+def open_and_run(page, lab_url: str, path: str, workspace: str, code_cells: int) -> None:
+    page.goto(f"{lab_url}/lab/workspaces/{workspace}/tree/{path}?reset")
     page.wait_for_function(
         "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
         " const k = w && w.sessionContext && w.sessionContext.session"
         " && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
         timeout=WAIT_MS * 2)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    code_cells = sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK, 4).cells)
     page.wait_for_function(
         "n => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
         ".map(e => e.textContent.trim()); return p.length === n"
         " && p.every(t => /\\[\\d+\\]/.test(t)); }", arg=code_cells, timeout=WAIT_MS * 3)
-    page.wait_for_selector(".tcpedu-player .tcpedu-narration", timeout=WAIT_MS)
-    page.screenshot(path=str(artifacts / "lab-after-run-all.png"), full_page=True)
+
+
+def shut_down_kernels(lab_url: str, path: str) -> int:
+    with urllib.request.urlopen(f"{lab_url}/api/sessions", timeout=10) as response:
+        sessions = json.load(response)
+    ended = 0
+    for session in sessions:
+        if session.get("path") == path:
+            request = urllib.request.Request(f"{lab_url}/api/sessions/{session['id']}",
+                                             method="DELETE")
+            urllib.request.urlopen(request, timeout=10).close()
+            ended += 1
+    return ended
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab_url, artifacts):
+    """The players notebook opened in JupyterLab at 1280×720 with every cell run."""
+    page = browser.new_page(viewport=VIEWPORT)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    code_cells = sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK, 4).cells)
+    open_and_run(page, lab_url, NOTEBOOK.name, "players", code_cells)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.tcpedu-player .tcpedu-ladder').length >= "
+        f"{PLAYERS_IN_NOTEBOOK}", timeout=WAIT_MS)
+    page.screenshot(path=str(artifacts / "lab-after-run-all.png"))
     page.console_errors = errors
     yield page
-    page.screenshot(path=str(artifacts / "lab-at-end.png"), full_page=True)
     page.close()
+
+
+def player_n(page, n: int):
+    return page.locator(".jp-OutputArea-output").filter(
+        has=page.locator(".tcpedu-player")).nth(n)
 
 
 def test_every_widget_renders_without_error(lab_page) -> None:
@@ -81,50 +117,121 @@ def test_every_widget_renders_without_error(lab_page) -> None:
     assert lab_page.locator(".tcpedu-player").count() == PLAYERS_IN_NOTEBOOK
     for selector in (".tcpedu-lab", ".tcpedu-builder", ".tcpedu-quiz"):
         assert lab_page.locator(selector).count() == 1, selector
-    for player in lab_page.locator(".tcpedu-player").all():
-        assert player.locator("img").first.is_visible()
+    assert lab_page.locator(".tcpedu-lab .tcpedu-player").count() == 1
 
 
-def test_clicking_step_changes_state_and_narration(lab_page, artifacts) -> None:
-    player = lab_page.locator(".tcpedu-player").nth(0)
+def test_buttons_slider_and_keys_step_in_the_browser(lab_page, artifacts) -> None:
+    player = player_n(lab_page, 0)
     player.scroll_into_view_if_needed()
-    rewind(lab_page, player)
-    before_text, before_states = narration(player), states(player)
-    assert "step 1 of" in before_text
+    press(lab_page, player, "Home")
+    assert counter(player)[0] == 1
+    before_states = head_states(player)
     player.locator(".tcpedu-step").click()
-    after_text = wait_until_changed(lab_page, lambda: narration(player), before_text)
-    assert "step 2 of" in after_text
-    assert states(player) != before_states  # the client went CLOSED -> SYN-SENT
+    wait_until(lab_page, lambda: counter(player)[0] == 2, "step 2")
+    assert head_states(player) != before_states  # the client went CLOSED -> SYN-SENT
+    assert player.locator(".tcpedu-slider").input_value() == "2"  # counts from 1, like the text
     player.screenshot(path=str(artifacts / "player-after-step.png"))
     player.locator(".tcpedu-back").click()
-    assert "step 1 of" in wait_until_changed(lab_page, lambda: narration(player), after_text)
+    wait_until(lab_page, lambda: counter(player)[0] == 1, "back to step 1")
+    press(lab_page, player, "End")
+    last, total = counter(player)
+    assert last == total
+    assert current_step_visible(lab_page, player)
+    player.screenshot(path=str(artifacts / "player-last-step.png"))
+    press(lab_page, player, "ArrowLeft")
+    assert counter(player)[0] == total - 1
+    player.locator(".tcpedu-slider").fill("3")
+    wait_until(lab_page, lambda: counter(player)[0] == 3, "slider to step 3")
+    press(lab_page, player, "ArrowRight")
+    assert counter(player)[0] == 4
 
 
-def test_keyboard_moves_the_slider_to_the_last_frame_and_back(lab_page, artifacts) -> None:
-    player = lab_page.locator(".tcpedu-player").nth(0)
-    rewind(lab_page, player)
-    handle = player.locator(".tcpedu-slider .noUi-handle")
-    handle.focus()
-    before = narration(player)
-    lab_page.keyboard.press("End")
-    last = wait_until_changed(lab_page, lambda: narration(player), before)
-    total = re.search(r"step (\d+) of (\d+)", last)
-    assert total and total.group(1) == total.group(2)  # the last frame
-    assert player.locator(".tcpedu-slider .widget-readout").inner_text().strip() == str(
-        int(total.group(2)) - 1)
-    player.screenshot(path=str(artifacts / "player-last-frame.png"))
-    lab_page.keyboard.press("ArrowLeft")
-    back = wait_until_changed(lab_page, lambda: narration(player), last)
-    assert f"step {int(total.group(2)) - 1} of" in back
+def test_segments_only_mode_skips_application_events(lab_page) -> None:
+    player = player_n(lab_page, 0)
+    press(lab_page, player, "Home")
+    player.locator(".tcpedu-mode").select_option("segments")
+    seen = []
+    for _ in range(4):
+        player.locator(".tcpedu-step").click()
+        seen.append(narration(player))
+    assert all(re.search(r"\b(sends|receives|lost|arrives)\b", t) for t in seen), seen
+    player.locator(".tcpedu-mode").select_option("all")
 
 
-def test_live_player_steps_through_the_kernel(lab_page) -> None:
-    player = lab_page.locator(".tcpedu-player").nth(1)
+def test_the_state_diagram_highlights_both_sides_and_the_edge_taken(lab_page, artifacts) -> None:
+    player = player_n(lab_page, 0)
+    press(lab_page, player, "Home")
+    player.locator(".tcpedu-tab-diagram").click()
+    press(lab_page, player, "ArrowRight")  # an application call or a SYN: the client moves
+    wait_until(lab_page, lambda: player.locator(".tcpedu-edge.tcpedu-taken").count() >= 1
+               or counter(player)[0] > 3, "a state change")
+    while player.locator(".tcpedu-edge.tcpedu-taken").count() == 0:
+        press(lab_page, player, "ArrowRight")
+    assert player.locator(".tcpedu-box.tcpedu-at-client").count() == 1
+    assert player.locator(".tcpedu-box.tcpedu-at-server").count() == 1
+    assert "→" in player.locator(".tcpedu-caption").inner_text()
+    player.screenshot(path=str(artifacts / "player-diagram.png"))
+
+
+def test_hovering_a_segment_shows_its_fields(lab_page, artifacts) -> None:
+    player = player_n(lab_page, 0)
+    press(lab_page, player, "End")
+    player.locator(".tcpedu-seg .tcpedu-hit").first.hover(force=True)
+    popover = player.locator(".tcpedu-popover")
+    popover.wait_for(state="visible", timeout=WAIT_MS)
+    text = popover.inner_text()
+    assert "Acknowledgment number" in text and "Checksum" in text
+    player.screenshot(path=str(artifacts / "player-explain.png"))
+    lab_page.mouse.move(2, 2)
+
+
+def test_a_300_segment_player_stays_windowed_and_keeps_the_current_step_in_view(
+        lab_page, artifacts) -> None:
+    player = player_n(lab_page, 1)
     player.scroll_into_view_if_needed()
-    rewind(lab_page, player)
-    before = narration(player)
-    player.locator(".tcpedu-step").click()
-    assert "step 2 of" in wait_until_changed(lab_page, lambda: narration(player), before)
+    press(lab_page, player, "End")
+    last, total = counter(player)
+    assert last == total and total > 600
+    assert current_step_visible(lab_page, player)
+    drawn = player.locator(".tcpedu-seg").count()
+    assert 0 < drawn < 60  # a window of rows, never 300 arrows smeared together
+    press(lab_page, player, "Home")
+    for _ in range(30):
+        press(lab_page, player, "ArrowRight")
+    assert counter(player)[0] == 31 and current_step_visible(lab_page, player)
+    player.screenshot(path=str(artifacts / "player-300-segments.png"))
+
+
+def test_what_if_a_data_segment_is_lost_it_is_retransmitted(lab_page, artifacts) -> None:
+    lab = lab_page.locator(".tcpedu-lab")
+    lab.scroll_into_view_if_needed()
+    player = lab  # the lab shows its run in one player
+    press(lab_page, player, "Home")
+    while player.locator(".tcpedu-seg-data").count() == 0:
+        press(lab_page, player, "ArrowRight")
+    data_arrow = player.locator(".tcpedu-seg-data").first
+    label = data_arrow.get_attribute("aria-label")
+    seg_id = data_arrow.get_attribute("data-seg")
+    data_arrow.locator(".tcpedu-hit").click(force=True)
+    player.locator(".tcpedu-lose").click()
+    banner = player.locator(".tcpedu-variant")
+    banner.get_by_text("What if", exact=False).wait_for(timeout=WAIT_MS)
+    assert f"segment {seg_id}" in banner.inner_text()
+    lost = player.locator(f'.tcpedu-seg[data-seg="{seg_id}"]')
+    words = re.search(r"(seq=\d+ len=\d+)", label).group(1)
+    again = player.locator(".tcpedu-seg-retransmission").filter(
+        has=lab_page.locator("text", has_text=words))
+    press(lab_page, player, "Home")
+    total = counter(player)[1]
+    for _ in range(total):  # walk the new run until the resent segment is on the ladder
+        if again.count():
+            break
+        press(lab_page, player, "ArrowRight")
+    assert again.count() >= 1, f"no retransmission of {words} in the what-if run"
+    assert lost.count() == 0 or "dropped" in lost.get_attribute("aria-label")
+    lab.screenshot(path=str(artifacts / "what-if-lost.png"))
+    banner.locator(".tcpedu-original").click()
+    assert "original" in banner.inner_text()
 
 
 def test_segment_builder_answers_in_the_page(lab_page, artifacts) -> None:
@@ -140,12 +247,10 @@ def test_lab_control_resimulates_in_the_page(lab_page, artifacts) -> None:
     lab = lab_page.locator(".tcpedu-lab")
     lab.scroll_into_view_if_needed()
     summary = lab.locator(".tcpedu-lab-summary")
-    picture = lab.locator("img").first.get_attribute("src")
     before = summary.inner_text()
     lab.locator("select").nth(1).select_option("gbn")  # receiver: Go-Back-N
-    after = wait_until_changed(lab_page, summary.inner_text, before)
-    assert after != before
-    wait_until_changed(lab_page, lambda: lab.locator("img").first.get_attribute("src"), picture)
+    wait_until(lab_page, lambda: summary.inner_text() != before, "a new summary")
+    assert lab.locator(".tcpedu-player .tcpedu-ladder").count() == 1
     lab.screenshot(path=str(artifacts / "scenario-lab-gbn.png"))
 
 
@@ -166,53 +271,84 @@ def test_no_console_errors(lab_page) -> None:
     assert lab_page.console_errors == []
 
 
-# -- exported HTML, no kernel --------------------------------------------------------------------
+# -- a saved notebook, its kernel gone -----------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def exported_page(tmp_path_factory, widget_embed, artifacts) -> Path:
-    """The players notebook executed with nbclient (widget state stored), exported to HTML."""
-    from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
-
-    out = tmp_path_factory.mktemp("export")
-    nb = nbformat.read(NOTEBOOK, 4)
-    nb.cells = nb.cells[:3]  # imports + the pre-rendered handshake player
-    NotebookClient(nb, kernel_name="python3", timeout=600, store_widget_state=True,
-                   resources={"metadata": {"path": str(out)}}).execute()
-    for item in (widget_embed / "html-manager" / "dist").iterdir():
-        if item.suffix != ".map":
-            shutil.copy(item, out / item.name)
-    shutil.copy(widget_embed / "requirejs" / "require.js", out / "require.js")
-    exporter = HTMLExporter(template_name="lab", widget_renderer_url="embed-amd.js",
-                            require_js_url="require.js", mathjax_url="")
-    body, _ = exporter.from_notebook_node(nb)
-    page = out / "players.html"
-    page.write_text(body, encoding="utf-8")
-    shutil.copy(page, artifacts / "players-exported.html")
-    return page
-
-
-def test_exported_page_steps_without_a_kernel(browser, exported_page, artifacts) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def test_a_saved_notebook_steps_without_its_kernel(browser, lab_url, artifacts) -> None:
+    """Run, save (the shipped settings save widget state), shut the kernel down, reopen: the
+    player still steps with its buttons, slider and keys."""
+    page = browser.new_page(viewport=VIEWPORT)
     errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    name = "players-saved.ipynb"
+    nb = nbformat.read(NOTEBOOK, 4)
+    nb.cells = nb.cells[:3]  # imports, the handshake player
+    urllib.request.urlopen(urllib.request.Request(
+        f"{lab_url}/api/contents/{name}", data=json.dumps(
+            {"type": "notebook", "content": json.loads(nbformat.writes(nb))}).encode(),
+        method="PUT", headers={"Content-Type": "application/json"}), timeout=30).close()
+    try:
+        open_and_run(page, lab_url, name, "saved", 2)
+        page.wait_for_selector(".tcpedu-player .tcpedu-ladder", timeout=WAIT_MS)
+        page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+        wait_until(page, lambda: _saved_state(lab_url, name), "widget state in the file")
+        assert shut_down_kernels(lab_url, name) >= 1
+        page.reload()
+        page.wait_for_selector(".tcpedu-player .tcpedu-ladder", timeout=WAIT_MS)
+        shut_down_kernels(lab_url, name)  # a kernel JupyterLab may have started anew: gone too
+        page.wait_for_timeout(500)
+        player = page.locator(".jp-OutputArea-output").filter(
+            has=page.locator(".tcpedu-player")).first
+        assert "Error displaying widget" not in page.locator("body").inner_text()
+        assert counter(player)[0] == 1
+        player.locator(".tcpedu-step").click()
+        wait_until(page, lambda: counter(player)[0] == 2, "the Step button")
+        player.locator(".tcpedu-slider").fill("5")
+        wait_until(page, lambda: counter(player)[0] == 5, "the slider")
+        press(page, player, "End")
+        last, total = counter(player)
+        assert last == total
+        press(page, player, "Home")
+        assert counter(player)[0] == 1
+        page.screenshot(path=str(artifacts / "saved-notebook-no-kernel.png"))
+        assert errors == []
+    finally:
+        page.close()
+        shut_down_kernels(lab_url, name)
+
+
+def _saved_state(lab_url: str, name: str) -> bool:
+    with urllib.request.urlopen(f"{lab_url}/api/contents/{name}", timeout=10) as response:
+        content = json.load(response)["content"]
+    state = content.get("metadata", {}).get("widgets", {})
+    return "anywidget" in json.dumps(state)
+
+
+# -- exported page, no kernel, no network ----------------------------------------------------------
+
+def test_exported_page_steps_offline(browser, tmp_path, artifacts) -> None:
+    from tcpedu import scenarios
+    from tcpedu.views.widgets import export_html
+
+    out = export_html(scenarios.run("loss_fast_retransmit"), tmp_path / "player.html")
+    page = browser.new_page(viewport=VIEWPORT)
+    errors: list[str] = []
+    requests: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route(re.compile(r"^https?://"), lambda route: route.abort())  # prove: no network
-    page.goto(exported_page.as_uri())
-    page.wait_for_selector(".tcpedu-player .tcpedu-narration", timeout=WAIT_MS)
-    player = page.locator(".tcpedu-player").first
-    first_img = player.locator("img").first.get_attribute("src")
-    before = narration(player)
-    assert "step 1 of" in before
-    player.locator(".tcpedu-slider .noUi-handle").focus()
+    page.on("request", lambda r: requests.append(r.url))
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page.goto(out.as_uri())
+    page.wait_for_selector(".tcpedu-player .tcpedu-ladder", timeout=WAIT_MS)
+    player = page.locator("#tcpedu-player")
+    assert counter(player)[0] == 1
     page.keyboard.press("ArrowRight")
-    after = wait_until_changed(page, lambda: narration(player), before)
-    assert "step 2 of" in after
-    assert player.locator("img").first.get_attribute("src") != first_img  # another frame
+    assert counter(player)[0] == 2
+    player.locator(".tcpedu-step").click()
+    assert counter(player)[0] == 3
     page.keyboard.press("End")
-    last = wait_until_changed(page, lambda: narration(player), after)
-    m = re.search(r"step (\d+) of (\d+)", last)
-    assert m and m.group(1) == m.group(2)
-    page.screenshot(path=str(artifacts / "exported-last-frame.png"), full_page=True)
-    assert "Error displaying widget" not in page.locator("body").inner_text()
+    last, total = counter(player)
+    assert last == total
+    assert current_step_visible(page, player)
+    page.screenshot(path=str(artifacts / "exported-last-step.png"))
     assert errors == []
+    assert all(u.startswith(("file:", "blob:", "data:")) for u in requests), requests
     page.close()

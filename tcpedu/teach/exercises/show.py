@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...model.seq import relative
+from ...reading.segments import read_segments
 from ...trace import SegmentDelivered, SegmentDropped, Trace
 
 
@@ -16,6 +17,7 @@ def segment_table(trace: Trace, relative_to_isn: bool = False,
     fates = {r.id: "lost ✗" for r in trace.of_type(SegmentDropped)}
     fates.update({r.id: "" for r in trace.of_type(SegmentDelivered) if r.id not in fates})
     segments = [s for s in trace.segments() if until is None or s.time < until]
+    marks = {i: r.marks for i, r in read_segments(trace).items()}  # the one reading's marks
     isn: dict[str, int] = {}
     for sent in segments:
         if sent.segment.has("S"):
@@ -29,7 +31,9 @@ def segment_table(trace: Trace, relative_to_isn: bool = False,
             peer = sent.dst
             seq = relative(seq, isn.get(sent.src, seq))
             ack = relative(ack, isn.get(peer, ack)) if seg.has("A") else 0
-        notes = " ".join(x for x in (fates.get(sent.id, ""), sent.note, *sent.tags) if x)
+        shown = sorted(marks[sent.id])
+        notes = " ".join(x for x in (fates.get(sent.id, ""), *shown,
+                                     "" if sent.note in shown else sent.note) if x)
         lines.append(f"{number:>3} {sent.time:7.3f}  {sent.src + ' → ' + sent.dst:<17} "
                      f"{seg.flags.letters or '.':<6} {seq:>10} "
                      f"{(str(ack) if seg.has('A') else '-'):>10} {len(seg.payload):>5}  {notes}")

@@ -27,7 +27,8 @@ CAPTURE_SLANT = 0.8
 #: Arrows spanning more rows than this get their label at the start instead of the middle.
 STEEP_ROWS = 2.5
 #: Word added to a label for each mark, so the meaning survives without colour.
-MARK_LABELS = {"retransmission": "[retx] ", "dup-ack": "[dup ACK] ", "injected": "[injected] "}
+MARK_LABELS = {"retransmission": "[retx] ", "dup-ack": "[dup ACK] ", "out-of-order": "[ooo] ",
+               "zero-window": "[zero win] ", "injected": "[injected] "}
 
 
 @dataclass
@@ -63,6 +64,8 @@ class Ladder:
         self.state_texts: list[tuple[int, Text]] = []
         self.time_texts: list[tuple[int, Text]] = []
         self.kinds: set[str] = set()
+        #: segment id -> the marks its label shows (the timeline's: drawn, never inferred here)
+        self.drawn_marks: dict[int, frozenset[str]] = {}
         self.times = times
         # Build artists only for steps in this range (a picture that never scrolls needs no more).
         self.only_rows = only_rows
@@ -140,6 +143,7 @@ class Ladder:
                                     shrinkA=0, shrinkB=0)
             self.ax.add_artist(patch)  # not add_patch: limits are set by show(), not data
             prefix = "".join(word for mark, word in MARK_LABELS.items() if mark in marks)
+            self.drawn_marks[seg_id] = frozenset(m for m in MARK_LABELS if m in marks)
             label = prefix + tl.label(sent) + (" [lost]" if lost else "")
             if self.y_mode == "time" or abs(y1 - y0) <= STEEP_ROWS:
                 # A gentle arrow carries its label along its middle.

@@ -1,7 +1,8 @@
-"""ipywidgets players and labs built on :mod:`tcpedu.views.plot`.
+"""Players and labs for notebooks (ipywidgets; the player is an anywidget drawn in the browser).
 
-- :class:`TracePlayer` — step through any Trace (simulated or captured);
-- :func:`lecture` — the same in the projector preset; :func:`export_gif`, :func:`export_html`;
+- :class:`TracePlayer` — step through any Trace (simulated or captured), what-if re-runs;
+- :func:`lecture` — the same in the projector look; :func:`export_html` (a page that steps
+  offline), :func:`export_gif` (matplotlib, loaded only there);
 - :class:`ScenarioLab` — controls that re-simulate and redraw at once;
 - :class:`SegmentBuilder` — craft a segment, see it in scapy and bytes, send it to an endpoint;
 - :class:`Quiz`, :func:`ack_quiz` — questions with immediate, specific feedback.

@@ -1,9 +1,13 @@
-"""Exports of a player for slides and pages: an animated GIF (Pillow) and a self-contained HTML
-animation (frames inlined as data URIs, a few lines of JavaScript, no kernel, no network)."""
+"""Exports of a player for slides and pages.
+
+- :func:`export_html`: one self-contained page (the player's own ES module and CSS inlined, the
+  steps as JSON, no CDN, no kernel) that steps offline exactly as the notebook player does;
+- :func:`export_gif`: an animated GIF, one captioned ladder frame per step (matplotlib + Pillow,
+  loaded only here).
+"""
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
@@ -13,22 +17,18 @@ from ...errors import ParameterError
 from ...reading.timeline import Timeline
 from ...trace import Trace
 from ..narrate import Narrator
-from ..plot.frames import PLAYER_ROWS, LadderFrames, to_png
-from ..plot.palette import Theme
+from ..plot.palette import Theme, theme
+from .payload import build_payload
+
+STATIC = Path(__file__).with_name("static")
 
 
-def _frames(source: Any, look: str | Theme, rows: int) -> tuple[LadderFrames, list[str]]:
-    """Captioned ladder frames and narration for a Trace or a TracePlayer."""
+def _source(source: Any) -> tuple[Trace, bool]:
     trace = getattr(source, "trace", source)
     if not isinstance(trace, Trace):
         raise ParameterError(f"export needs a Trace or a TracePlayer, got {type(source).__name__}")
     relative = getattr(getattr(source, "timeline", None), "relative", True)
-    timeline = Timeline(trace, relative=relative)
-    if not len(timeline):
-        raise ParameterError("this trace has no records to export")
-    narration = Narrator(timeline).all()
-    return LadderFrames(timeline, rows=rows, look=look, caption=True,
-                        narration=narration), narration
+    return trace, relative
 
 
 def _steps(count: int, steps: Any) -> list[int]:
@@ -50,15 +50,27 @@ def _target(path: str | Path, suffix: str) -> Path:
     return out
 
 
-def export_gif(source: Any, path: str | Path, *, seconds_per_step: float = 1.2,
-               look: str | Theme = "projector", rows: int = PLAYER_ROWS,
-               steps: Any = None) -> Path:
-    """Write an animated GIF of a Trace or TracePlayer, one frame per step with its narration."""
+def _check_seconds(seconds_per_step: Any) -> None:
     if not isinstance(seconds_per_step, (int, float)) or not 0.02 <= seconds_per_step <= 60:
         raise ParameterError(f"seconds_per_step={seconds_per_step!r}: give 0.02..60 seconds")
+
+
+def export_gif(source: Any, path: str | Path, *, seconds_per_step: float = 1.2,
+               look: str | Theme = "projector", rows: int | None = None,
+               steps: Any = None) -> Path:
+    """Write an animated GIF of a Trace or TracePlayer, one frame per step with its narration."""
+    from ..plot.frames import PLAYER_ROWS, LadderFrames
+
+    _check_seconds(seconds_per_step)
     out = _target(path, ".gif")
-    frames, _ = _frames(source, look, rows)
-    chosen = _steps(len(frames.timeline), steps)
+    trace, relative = _source(source)
+    timeline = Timeline(trace, relative=relative)
+    if not len(timeline):
+        raise ParameterError("this trace has no records to export")
+    narration = Narrator(timeline).all()
+    frames = LadderFrames(timeline, rows=rows or PLAYER_ROWS, look=look, caption=True,
+                          narration=narration)
+    chosen = _steps(len(timeline), steps)
     images = [frames.image(i).quantize(colors=64) for i in chosen]
     images[0].save(out, save_all=True, append_images=images[1:], loop=0,
                    duration=int(seconds_per_step * 1000), optimize=False)
@@ -66,73 +78,73 @@ def export_gif(source: Any, path: str | Path, *, seconds_per_step: float = 1.2,
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
 <style>
-body {{font-family: sans-serif; margin: 1em; background: #fff; color: #000}}
-#frame {{max-width: 100%; border: 1px solid #ccc}}
-#narration {{font-size: 1.3em; max-width: 60em; border-left: 6px solid #0072B2;
-  padding: .3em .7em; background: #F2F7FB; min-height: 3.5em}}
-button {{font-size: 1.1em; margin-right: .4em}}
-</style></head><body>
-<h2>{title}</h2>
-<div class="controls">
-<button id="back" title="previous step (←)">◀ Back</button>
-<button id="play" title="play / pause (space)">▶ Play</button>
-<button id="step" title="next step (→)">Step ▶</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" style="width: 30em">
-<span id="counter"></span>
-</div>
-<p id="narration"></p>
-<img id="frame" alt="ladder diagram frame">
-<script>
-const frames = {frames};
-const narration = {narration};
-let step = 0, timer = null;
-const img = document.getElementById("frame"), slider = document.getElementById("slider");
-function show(i) {{
-  step = Math.max(0, Math.min(frames.length - 1, i));
-  img.src = "data:image/png;base64," + frames[step];
-  slider.value = step;
-  document.getElementById("narration").textContent = narration[step];
-  document.getElementById("counter").textContent = "step " + (step + 1) + " of " + frames.length;
-}}
-function toggle() {{
-  const button = document.getElementById("play");
-  if (timer) {{ clearInterval(timer); timer = null; button.textContent = "▶ Play"; return; }}
-  button.textContent = "❚❚ Pause";
-  timer = setInterval(() => {{ if (step >= frames.length - 1) toggle(); else show(step + 1); }},
-                      {interval});
-}}
-document.getElementById("back").onclick = () => show(step - 1);
-document.getElementById("step").onclick = () => show(step + 1);
-document.getElementById("play").onclick = toggle;
-slider.oninput = () => show(Number(slider.value));
-document.addEventListener("keydown", (e) => {{
-  if (e.key === "ArrowRight") show(step + 1);
-  else if (e.key === "ArrowLeft") show(step - 1);
-  else if (e.key === " ") {{ e.preventDefault(); toggle(); }}
-}});
-show(0);
+body {{ margin: 12px; background: #fff; color: #111; font-family: system-ui, sans-serif; }}
+@media (prefers-color-scheme: dark) {{ body {{ background: #161616; color: #f2f2f2; }} }}
+{css}
+</style></head><body class="tcpedu-standalone">
+<main id="tcpedu-player"></main>
+<noscript>{fallback}</noscript>
+<script type="application/json" id="tcpedu-data">{data}</script>
+<script type="text/plain" id="tcpedu-esm">{esm}</script>
+<script type="module">
+// A stand-in for the widget model: the same ES module renders here without Jupyter.
+const state = {{ data: document.getElementById("tcpedu-data").textContent, alt: "",
+  showing: "original", step: {start}, look: {look}, rows: 0 }};
+const listeners = {{}};
+const model = {{
+  get: (k) => state[k],
+  set: (k, v) => {{ state[k] = v; }},
+  on: (event, fn) => {{ (listeners[event] = listeners[event] || []).push(fn); }},
+  off: (event, fn) => {{ listeners[event] = (listeners[event] || []).filter((f) => f !== fn); }},
+  save_changes: () => {{}},
+  send: () => {{ throw new Error("no kernel in an exported page"); }},
+}};
+const url = URL.createObjectURL(new Blob([document.getElementById("tcpedu-esm").textContent],
+                                         {{ type: "text/javascript" }}));
+const mod = await import(url);
+mod.default.render({{ model, el: document.getElementById("tcpedu-player") }});
+document.querySelector(".tcpedu-player").focus();
 </script></body></html>
 """
 
 
-def export_html(source: Any, path: str | Path, *, seconds_per_step: float = 1.2,
-                look: str | Theme = "projector", rows: int = PLAYER_ROWS,
-                steps: Any = None, title: str | None = None) -> Path:
-    """Write a self-contained HTML animation (Back / Play / Step, slider, arrow keys)."""
-    if not isinstance(seconds_per_step, (int, float)) or not 0.02 <= seconds_per_step <= 60:
-        raise ParameterError(f"seconds_per_step={seconds_per_step!r}: give 0.02..60 seconds")
+def _script_text(text: str) -> str:
+    """Text safe inside a <script> element."""
+    return text.replace("</", "<\\/")
+
+
+def export_html(source: Any, path: str | Path, *, look: str | Theme = "notebook",
+                steps: Any = None, title: str | None = None, start: int = 0) -> Path:
+    """Write a self-contained page with the player (Back / Play / Step, slider, keys, the state
+    diagram, the fields of each segment): no network, no kernel. ``steps`` keeps only some steps."""
     out = _target(path, ".html")
-    frames, narration = _frames(source, look, rows)
-    chosen = _steps(len(frames.timeline), steps)
-    pngs = [base64.b64encode(to_png(frames.image(i).quantize(colors=64))).decode("ascii")
-            for i in chosen]
-    trace = frames.timeline.trace
-    name = title or str(trace.meta.get("scenario") or trace.meta.get("capture") or "TCP trace")
-    page = _PAGE.format(title=html.escape(name), last=len(pngs) - 1,
-                        frames=json.dumps(pngs),
-                        narration=json.dumps([narration[i] for i in chosen]).replace("</", "<\\/"),
-                        interval=int(seconds_per_step * 1000))
+    trace, relative = _source(source)
+    chosen_look = theme(look).name
+    timeline = Timeline(trace, relative=relative)
+    if not len(timeline):
+        raise ParameterError("this trace has no records to export")
+    name = title or getattr(source, "title", None) or str(
+        trace.meta.get("scenario") or trace.meta.get("capture") or "TCP trace")
+    payload = build_payload(timeline, title=name)
+    chosen = _steps(len(timeline), steps)
+    if steps is not None:
+        payload["steps"] = [payload["steps"][i] for i in chosen]
+        renumber = {old: new for new, old in enumerate(chosen)}
+        payload["segments"] = {k: {**g, "sent": renumber[g["sent"]],
+                                   "end": renumber.get(g["end"]) if g["end"] is not None else None}
+                               for k, g in payload["segments"].items() if g["sent"] in renumber}
+    if not 0 <= start < len(payload["steps"]):
+        raise ParameterError(f"start={start!r}: outside 0..{len(payload['steps']) - 1}")
+    from .svg import ladder_svg
+
+    page = _PAGE.format(
+        title=html.escape(name), css=(STATIC / "player.css").read_text(encoding="utf-8"),
+        data=_script_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
+        esm=_script_text((STATIC / "player.js").read_text(encoding="utf-8")),
+        start=int(start), look=json.dumps(chosen_look), fallback=ladder_svg(payload, chosen_look))
     out.write_text(page, encoding="utf-8")
     return out

@@ -1,26 +1,23 @@
 """The Scenario lab: pick a scenario, turn its knobs (lost segment, reordering, ISN, payload size,
-MSS, delayed ACK, close order, Go-Back-N vs TCP receiver...) and it re-simulates and redraws at
-once. The controls are generated from the scenario's own parameter list, so a new scenario
-parameter shows up here without touching this file.
+MSS, delayed ACK, close order, Go-Back-N vs TCP receiver...) and it re-simulates and shows the new
+run at once in a :class:`~.player.TracePlayer` (drawn in the browser). The controls are generated
+from the scenario's own parameter list, so a new scenario parameter shows up here without
+touching this file.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 from typing import Any
 
 import ipywidgets as W
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from PIL import Image
 from traitlets import TraitError
 
 from ...errors import ParameterError, TcpeduError
 from ...reading.timeline import Timeline
 from ...trace import Trace
-from ..plot.frames import to_png
-from ..plot.ladder import Ladder, ladder_figure
 from ..plot.palette import Theme, theme
+from .player import TracePlayer, widget_bundle
 
 #: Int parameters with at most this many values get a slider; others a bounded number box.
 SLIDER_SPAN = 60
@@ -50,9 +47,10 @@ def control_for(param: Any) -> W.Widget:
 
 
 class ScenarioLab:
-    """Controls that re-simulate a scenario and redraw its ladder at every change."""
+    """Controls that re-simulate a scenario and show the new run in a player at every change.
+    ``rows`` caps the player's visible ladder rows (default: as many as fit)."""
 
-    def __init__(self, scenario: str = "loss_fast_retransmit", *, rows: int = 40,
+    def __init__(self, scenario: str = "loss_fast_retransmit", *, rows: int | None = None,
                  look: str | Theme = "notebook", **params: Any) -> None:
         from ...sim import scenarios
 
@@ -65,26 +63,16 @@ class ScenarioLab:
                                   description="scenario")
         self.description = W.HTML()
         self.controls_box = W.VBox()
-        self.start = W.IntSlider(value=0, min=0, max=0, description="scroll",
-                                 continuous_update=False, layout=W.Layout(width="420px"))
-        self.picture = W.Image(format="png")
         self.summary = W.HTML()
         self.summary.add_class("tcpedu-lab-summary")
         self.error = W.HTML()
-        self.play_button = W.Button(description="▶ open in player")
-        self.player_area = W.Output()
         self.controls: dict[str, W.Widget] = {}
-        self.figure = ladder_figure(rows, self.theme)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self._background: Any = None
-        self._background_key: Any = None
+        self.player: TracePlayer | None = None
+        self.player_box = W.Box()
         self.chooser.observe(lambda _c: self._build_controls(), names="value")
-        self.start.observe(lambda _c: self._draw(), names="value")
-        self.play_button.on_click(lambda _b: self._open_player())
         self._build_controls(params)
         self.widget = W.VBox([self.chooser, self.description, self.controls_box, self.error,
-                              self.summary, self.start, self.picture, self.play_button,
-                              self.player_area])
+                              self.summary, self.player_box])
         self.widget.add_class("tcpedu-lab")
 
     def _build_controls(self, values: dict[str, Any] | None = None) -> None:
@@ -119,7 +107,7 @@ class ScenarioLab:
         return out
 
     def rerun(self) -> Trace | None:
-        """Simulate with the current controls and redraw; a bad value is shown, not raised."""
+        """Simulate with the current controls and show the run; a bad value is shown, not raised."""
         try:
             trace = self._scenarios.run(self.chooser.value, **self.params())
         except TcpeduError as exc:
@@ -128,53 +116,13 @@ class ScenarioLab:
         self.error.value = ""
         self.trace = trace
         self.timeline = Timeline(trace)
-        last = max(0, len(self.timeline) - self.rows)
-        with self.start.hold_trait_notifications():
-            self.start.max = last
-            self.start.value = min(self.start.value, last)
         self.summary.value = summary_html(self.timeline)
-        self._draw()
+        if self.player is None:
+            self.player = TracePlayer(trace, look=self.theme, rows=self.rows)
+            self.player_box.children = (self.player.widget,)
+        else:
+            self.player.load(trace)
         return trace
-
-    def _draw(self) -> None:
-        if self.trace is None or not len(self.timeline):
-            return
-        ax = self.figure.axes[0]
-        rows = min(self.rows, len(self.timeline))
-        first = self.start.value
-        key = (tuple(self.timeline.nodes), tuple(sorted(self.trace.hosts.items())))
-        if key != self._background_key:
-            # Lifelines, host names and the full legend: drawn once, blitted after.
-            ax.clear()
-            frame = Ladder(ax, self.timeline, look=self.theme, times=False, only_rows=(-9, -9))
-            frame.legend(every_kind=True)
-            frame.hide_all()
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-            self._background_key = key
-        for artist in list(ax.patches) + list(ax.texts) + list(ax.lines) + list(ax.artists):
-            artist.remove()  # everything still needed is in the blitted background
-        ladder = Ladder(ax, self.timeline, look=self.theme, times=False, static=False,
-                        only_rows=(first, first + rows - 1))
-        ladder.show(len(self.timeline) - 1, rows=rows, first_row=first)
-        ax.set_ylim(first + self.rows - 0.1, first - 0.9)  # same scale for short traces
-        self.canvas.restore_region(self._background)
-        renderer = self.canvas.get_renderer()
-        for artist in ladder.dynamic_artists():
-            artist.draw(renderer)
-        image = Image.frombuffer("RGBA", self.canvas.get_width_height(),
-                                 self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        self.picture.value = to_png(image.convert("RGB"))
-
-    def _open_player(self) -> None:
-        from .player import TracePlayer
-
-        self.player_area.clear_output()
-        if self.trace is not None:
-            with self.player_area:
-                from IPython.display import display
-
-                display(TracePlayer(self.trace))
 
     def set(self, **values: Any) -> Trace | None:
         """Change controls from code (as a learner would) and return the new trace."""
@@ -186,12 +134,10 @@ class ScenarioLab:
             self.controls[name].value = value
         return self.trace
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        if self.picture.value:
-            bundle["image/png"] = base64.b64encode(self.picture.value).decode("ascii")
-        bundle["text/plain"] = repr(self)
-        return bundle
+    def _repr_mimebundle_(self, include: Any = None,
+                          exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        svg = self.player.static_svg() if self.player is not None else ""
+        return widget_bundle(self.widget, repr(self), svg)
 
     def __repr__(self) -> str:
         return f"<ScenarioLab {self.chooser.value} {self.params()}>"
