@@ -639,3 +639,85 @@ def normal_life(seed: int) -> Trace:
     return story([(0.0, "server", "listen"), (0.0, "client", "connect"),
                   (0.2, "client", "send", b"hello"), (0.4, "client", "close"),
                   (0.6, "server", "close")], seed=seed)
+
+
+# -- the labs' stories (each lab variant draws the parameters) -----------------------------------
+
+
+@scenario("conversation", "A request and a response after the handshake, then the client closes: "
+          "HTTP (the client speaks first) or SMTP (the server greets first).",
+          Param("style", "http", "who speaks first", str, choices=("http", "smtp")),
+          Param("request", 120, "bytes the client sends", minimum=1, maximum=100_000),
+          Param("response", 600, "bytes the server sends", minimum=1, maximum=100_000),
+          *COMMON)
+def conversation(style: str, request: int, response: int, client_isn: int | None,
+                 server_isn: int | None, delay: float, seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed)
+    asked = (b"GET / HTTP/1.1\r\n" if style == "http" else b"EHLO client\r\n")
+    answer = (b"HTTP/1.1 200 OK\r\n" if style == "http" else b"220 mail ready\r\n")
+    asked, answer = (asked + payload(request))[:request], (answer + payload(response))[:response]
+    first, second = ("client", "server") if style == "http" else ("server", "client")
+    first_data, second_data = (asked, answer) if style == "http" else (answer, asked)
+    net.on(first, "connected", lambda n, now, _e: n.call(now, first, "send", first_data))
+    net.on(second, "received", lambda n, now, _e: n.call(now, second, "send", second_data),
+           after=0.01)
+    net.on("client", "received", lambda n, now, _e: n.call(now, "client", "close"), after=0.02)
+    net.close_on_eof("server")
+    return net.run()
+
+
+@scenario("burst", "The client sends a burst of full segments through a bottleneck (100 segments "
+          "a second): optionally one is lost, or held back so that later ones overtake it; a TCP "
+          "or a Go-Back-N receiver.",
+          Param("segments", 8, "data segments in the burst", minimum=1, maximum=50),
+          Param("lose", 0, "which data segment is lost (1 = first; 0: none)", minimum=0),
+          Param("hold", 0, "which data segment is held back (1 = first; 0: none)", minimum=0),
+          Param("extra", 0.05, "how much later the held segment arrives (s)", float,
+                minimum=0.0, maximum=10.0),
+          Param("receiver", "tcp", "receiver behaviour", str, choices=("tcp", "gbn")),
+          Param("close_at", 3.0, "when the client closes (s)", float, minimum=0.0,
+                maximum=600.0),
+          MSS, *COMMON)
+def burst(segments: int, lose: int, hold: int, extra: float, receiver: str, close_at: float,
+          mss: int, client_isn: int | None, server_isn: int | None, delay: float,
+          seed: int) -> Trace:
+    from .network import DropNth, HoldBack
+
+    rules: list[Any] = []
+    if lose:
+        _check_position("lose", lose, segments)
+        rules.append(DropNth(src="client", kind="data", n=lose))
+    if hold:
+        _check_position("hold", hold, segments)
+        rules.append(HoldBack(src="client", kind="data", n=hold, times=1, extra=extra))
+    net = _pair(client_isn, server_isn, delay, seed,
+                client={"mss": mss, "initial_cwnd": segments + 2},
+                server={"mss": mss, "receiver": receiver},
+                bandwidth=mss * 100.0, rules=rules)
+    data = payload(segments * mss)
+    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", data))
+    net.close_on_eof("server")
+    net.at(close_at, "client", "close")
+    return net.run()
+
+
+@scenario("exchange_close", "Both sides exchange a message, then one closes: the other closes "
+          "0.2 s after the FIN — or, with a buggy server, never (CLOSE-WAIT forever).",
+          Param("closer", "client", "who closes first", str, choices=("client", "server")),
+          Param("passive_closes", True, "the other side closes after the FIN", bool),
+          Param("size", 300, "bytes each side sends", minimum=1, maximum=100_000),
+          Param("msl", 10.0, "maximum segment lifetime (TIME-WAIT lasts 2*msl)", float,
+                minimum=0.001, maximum=600.0),
+          *COMMON)
+def exchange_close(closer: str, passive_closes: bool, size: int, msl: float,
+                   client_isn: int | None, server_isn: int | None, delay: float,
+                   seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed, client={"msl": msl}, server={"msl": msl})
+    data = payload(size)
+    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", data))
+    net.on("server", "received", lambda n, now, _e: n.call(now, "server", "send", data),
+           after=0.01)
+    net.at(0.5, closer, "close")
+    if passive_closes:
+        net.close_on_eof("server" if closer == "client" else "client", after=0.2)
+    return net.run(until=4 * msl + 5)
