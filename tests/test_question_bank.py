@@ -107,9 +107,16 @@ def test_an_rst_edge_does_not_count_as_the_close_calls_edge():
     form = lab.expected(3).form
     for trace_edge in form.missing:
         assert isinstance(trace_edge.trigger, Trigger)
-    closing = lab.facts["closing_together"]
-    driven = form.read(closing)
-    assert driven == frozenset(), "a story already seen drives no missing edge"
+    assert form.read(lab.facts["closing_together"]) == frozenset(), "a story already seen"
+    # A SYN to a port nobody listens on: SYN-SENT -> CLOSED by "rcv RST", the same two states
+    # as Figure 5's CLOSE edge, which is still missing. It must not count.
+    refused = [(0.0, "client", "connect")]
+    missing_pairs = {(e.source, e.target) for e in form.missing}
+    from tcpedu.sim.scenarios import story
+
+    driven_pairs = {(c.old, c.new) for c in story(refused).state_changes()}
+    assert driven_pairs & missing_pairs, "the example must share a pair with a missing edge"
+    assert judge(lab.expected(3), refused)[0] == "incorrect"
     assert judge(lab.expected(3), [(0.0, "server", "listen"), (1.0, "server", "close")])[0] \
         == "correct"
 

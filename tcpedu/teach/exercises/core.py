@@ -182,7 +182,24 @@ def judge(expected: Expected, raw: Any) -> tuple[str, str]:
     for mistake in expected.table():
         if expected._matches(canonical, mistake):
             return "incorrect", mistake.message
-    return "incorrect", f"{expected.form.show(canonical)} is not it. Try q.hint() for a nudge."
+    return "incorrect", f"{expected.form.show(canonical)} is not it{_which_parts(expected, canonical)}. " \
+        "Try q.hint() for a nudge."
+
+
+def _which_parts(expected: Expected, canonical: Any) -> str:
+    """For a tuple answer, which named parts are right (so a hint can aim at the others)."""
+    form = expected.form
+    parts, names = getattr(form, "parts", ()), getattr(form, "names", ())
+    if not parts or len(names) != len(parts):
+        return ""
+    right = [name for name, part, got, want in zip(names, parts, canonical, expected.value,
+                                                   strict=True)
+             if any(part.same(r, want) for r in part.readings(got))]
+    if not right or len(right) == len(parts):
+        return ""
+    wrong = [name for name in names if name not in right]
+    return f": your {' and '.join(right)} {'is' if len(right) == 1 else 'are'} right, " \
+           f"your {' and '.join(wrong)} not"
 
 
 class Question:
