@@ -68,7 +68,7 @@ _EXPORTS: dict[str, str] = {
 # modules notebooks use by name (``from tcpedu import scenarios``) -> where they live.
 _MODULES: dict[str, str] = {
     "scenarios": "sim.scenarios",
-    "live": "capture.live",
+    "live": "reading.live",
     "interop": "capture.interop",
     "exercises": "teach.exercises",
     "plot": "views.plot",

@@ -328,6 +328,18 @@ def test_text_parameters_are_converted_like_the_cli_gives_them() -> None:
     assert "bandwidth=unlimited: link bandwidth" in scenarios.describe_all()
 
 
+def test_transfer_with_cubic_on_the_client_delivers_everything_rfc9438():
+    """The course can show Linux's default controller: ``transfer(congestion="cubic")``."""
+    from tcpedu.trace import Snapshot
+
+    reno = run("transfer", size=300_000, loss=0.02, seed=3, bandwidth=1e6)
+    cubic = run("transfer", size=300_000, loss=0.02, seed=3, bandwidth=1e6, congestion="cubic")
+    assert cubic.app_data("server") == reno.app_data("server") and len(cubic.app_data("server")) == 300_000
+    cuts = [s for s in cubic.of_type(Snapshot) if s.node == "client" and s.ssthresh < 1 << 31]
+    assert cuts  # a loss made CUBIC reduce its window
+    assert [s.cwnd for s in cubic.of_type(Snapshot)] != [s.cwnd for s in reno.of_type(Snapshot)]
+
+
 # -- the course's and the labs' stories ----------------------------------------------------------
 
 def test_greeting_server_speaks_first_and_conversation_follows_its_style() -> None:

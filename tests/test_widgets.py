@@ -16,7 +16,7 @@ import viewtraces as vt
 from tcpedu import scenarios
 from tcpedu.errors import ParameterError
 from tcpedu.model.segment import Flags
-from tcpedu.model.states import TRANSITIONS
+from tcpedu.model.states import FIGURE_5, TRANSITIONS
 from tcpedu.views.widgets import (
     Quiz,
     ScenarioLab,
@@ -81,7 +81,7 @@ def test_payload_has_states_variables_and_the_edge_taken(loss_player: TracePlaye
     changes = [c for s in data["steps"] for c in s["changes"]]
     syn_sent = next(c for c in changes if c[0] == "client" and c[2] == "SYN-SENT")
     assert edges[syn_sent[3]]["label"] == "active OPEN / snd SYN"
-    assert len(edges) == len(TRANSITIONS) and sum(e["figure5"] for e in edges) == 19
+    assert len(edges) == len(TRANSITIONS) and sum(e["figure5"] for e in edges) == len(FIGURE_5)
 
 
 def test_capture_payload_has_no_variables() -> None:

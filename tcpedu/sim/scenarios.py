@@ -158,9 +158,9 @@ def describe_all() -> str:
 #: Parameters most scenarios share.
 SEED = Param("seed", 0, "seed of every random choice (ISNs, random loss)")
 DELAY = Param("delay", 0.05, "one-way link delay in seconds", float, minimum=0.0, maximum=10.0)
-CLIENT_ISN = Param("client_isn", None, "client's initial sequence number (random if unset)",
+CLIENT_ISN = Param("client_isn", None, "client's initial sequence number (RFC 6528 if unset)",
                    minimum=0, maximum=2**32 - 1)
-SERVER_ISN = Param("server_isn", None, "server's initial sequence number (random if unset)",
+SERVER_ISN = Param("server_isn", None, "server's initial sequence number (RFC 6528 if unset)",
                    minimum=0, maximum=2**32 - 1)
 MSS = Param("mss", 1000, "maximum segment size in bytes", minimum=1, maximum=65495)
 COMMON = (CLIENT_ISN, SERVER_ISN, DELAY, SEED)
@@ -232,13 +232,15 @@ def handshake(client_isn: int | None, server_isn: int | None, delay: float, seed
           Param("rcv_buffer", 65535, "server's receive buffer in bytes", minimum=1,
                 maximum=1 << 30),
           Param("snapshots", True, "record endpoint variables (off: faster)", bool),
+          Param("congestion", "reno", "the client's congestion control", str,
+                choices=("reno", "cubic", "none")),
           *COMMON)
 def transfer(size: int, mss: int, delayed_ack: bool, bandwidth: float | None,
-             queue: int | None, loss: float, rcv_buffer: int, snapshots: bool,
+             queue: int | None, loss: float, rcv_buffer: int, snapshots: bool, congestion: str,
              client_isn: int | None, server_isn: int | None, delay: float, seed: int) -> Trace:
     if queue is not None and bandwidth is None:
         raise ParameterError(f"queue={queue}: a queue only fills on a link with a bandwidth")
-    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss},
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss, "congestion": congestion},
                 server={"mss": mss, "rcv_buffer": rcv_buffer,
                         "delayed_ack": 0.2 if delayed_ack else None},
                 bandwidth=bandwidth, queue=queue, loss=loss, snapshots=snapshots)
