@@ -17,12 +17,11 @@ from tcpedu import scenarios
 from tcpedu.errors import ParameterError
 from tcpedu.model.segment import Flags
 from tcpedu.model.states import FIGURE_5, TRANSITIONS
+from tcpedu.teach.quiz import Quiz, ack_quiz
 from tcpedu.views.widgets import (
-    Quiz,
     ScenarioLab,
     SegmentBuilder,
     TracePlayer,
-    ack_quiz,
     export_gif,
     export_html,
     lecture,

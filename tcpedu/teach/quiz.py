@@ -1,5 +1,7 @@
 """Quiz widgets: a question, an answer box, and immediate feedback that names the mistake.
 
+(They live in ``teach``, beside the exercise engine they judge with; ``views`` stays below it.)
+
 A :class:`Quiz` judges with the course's one exercise engine (:mod:`tcpedu.teach.exercises`): the
 same forms (every correct way of writing an answer), the same mistake detectors and the same
 messages as the notebooks' ``qN.check()`` and the labs. :func:`ack_quiz` builds "what ACK number
@@ -17,13 +19,13 @@ from typing import Any
 
 import ipywidgets as W
 
-from ...errors import ParameterError
-from ...model.segment import Flags
-from ...reading.timeline import Timeline, sender_of
-from ...teach.exercises.core import Expected, judge, matching_mistake
-from ...teach.exercises.detectors import Mistake, acked_out_of_order, forgot_syn_fin
-from ...teach.exercises.forms import Choice, Count, SeqNumber, Text
-from ...trace import SegmentSent, Trace
+from ..errors import ParameterError
+from ..model.segment import Flags
+from ..reading.timeline import Timeline, sender_of
+from ..trace import SegmentSent, Trace
+from .exercises.core import Expected, judge, matching_mistake
+from .exercises.detectors import Mistake, acked_out_of_order, forgot_syn_fin
+from .exercises.forms import Choice, Count, SeqNumber, Text
 
 
 @dataclass(frozen=True, slots=True)
