@@ -36,6 +36,7 @@ system-deps:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks
+	$(VENV)/bin/lint-imports
 
 lab: $(STAMP)
 	install -D -m 644 binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json

@@ -20,7 +20,8 @@ CONFIGS = st.fixed_dictionaries({
     "delayed_ack": st.sampled_from([None, 0.04]),
     "receiver": st.sampled_from(["tcp", "gbn"]),
     "wscale": st.sampled_from([None, 0, 3]),
-    "congestion": st.sampled_from(["reno", "none"]),
+    "congestion": st.sampled_from(["reno", "cubic", "none"]),
+    "nodelay": st.booleans(),
     "rcv_buffer": st.sampled_from([400, 4000, 65535]),
     "app_read_rate": st.sampled_from([None, None, 20_000.0]),
 })

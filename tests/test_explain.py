@@ -95,3 +95,15 @@ def test_ipv6_addresses_are_explained_too() -> None:
     table = Segment(40000, 443, seq=1, flags="S").explain("2001:db8::1", "2001:db8::2")
     assert "HTTPS" in table.row("Destination port").meaning
     assert "2001:db8::1" in table.title
+
+
+def test_rst_seq_must_be_exactly_rcv_nxt_rfc5961_3_2() -> None:
+    """With RFC 5961 an RST resets only at exactly RCV.NXT; elsewhere in the window it draws a
+    challenge ACK, so "inside the window" would teach the pre-5961 rule."""
+    meaning = Segment(80, 40000, seq=10, flags="R").explain().row("Sequence number").meaning
+    assert "exactly" in meaning and "RCV.NXT" in meaning and "challenge ACK" in meaning
+
+
+def test_syn_isn_is_explained_as_clock_plus_secret_not_chance_rfc6528() -> None:
+    meaning = _syn().explain(isn=1000).row("Sequence number").meaning
+    assert "clock" in meaning and "RFC 6528" in meaning and "at random" not in meaning

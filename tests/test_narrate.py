@@ -178,3 +178,11 @@ def test_a_lost_pure_ack_is_not_said_to_be_found_by_a_timer() -> None:
     texts = narrate(net.run(until=5.0))
     lost = step_saying(texts, "The network loses")
     assert "never retransmitted" in lost and "timer fires" not in lost
+
+
+def test_time_wait_re_ack_is_narrated_as_the_peers_fin_again_not_as_data() -> None:
+    texts = narrate(scenarios.run("teardown", order="lost-final-ack"))
+    again = step_saying(texts, "the peer's FIN came again")
+    assert "data that arrived" not in again
+    ignored = step_saying(texts, "retransmitted FIN in TIME-WAIT")
+    assert "ignores" not in ignored

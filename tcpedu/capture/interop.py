@@ -35,10 +35,12 @@ from ..model.events import (
     PeerClosed,
     Retransmitted,
     SegmentIgnored,
+    StateChange,
 )
 from ..model.segment import Segment
 from ..model.seq import seq_add, seq_le
 from ..model.states import State
+from ..trace import Host, SegmentSent, StateChanged, Trace
 from .ipv4 import PROTO_TCP, unwrap, wrap
 
 LINUX_IP = "192.0.2.1"
@@ -81,6 +83,8 @@ class ScenarioResult:
     ignored: list[str] = field(default_factory=list)
     duplicates: int = 0
     error: str = ""
+    #: the model's own state changes, with the (wall-clock) time it made them
+    state_changes: list[tuple[float, StateChange]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -88,6 +92,45 @@ class ScenarioResult:
 
     def check(self, text: str, ok: bool, detail: str = "") -> None:
         self.checks.append((text, bool(ok), detail))
+
+    def trace(self) -> Trace:
+        """The conversation as a :class:`~tcpedu.trace.Trace` of records, like a capture's: every
+        segment seen on the TUN (``frame`` numbers from 1, times from the first record) and the
+        model's own state changes. Roles are RFC 9293's: the ``client`` sent the first SYN
+        (``meta["sides"]`` says which of tcpedu and Linux is which). What the records mean
+        (relative numbers, tags, Linux's inferred states) is read by :mod:`tcpedu.reading`, so
+        it plays in the player and analyses like a capture."""
+        syn = next((x for x in self.segments if x.segment.flags & 0x12 == 0x02), None)
+        first = syn or (self.segments[0] if self.segments else None)
+        client = first.sender if first is not None else "tcpedu"
+        other = {"tcpedu": "linux", "linux": "tcpedu"}
+        role = {client: "client", other[client]: "server"}
+        ips = {"tcpedu": TCPEDU_IP, "linux": LINUX_IP}
+        ports = {"tcpedu": 0, "linux": 0}
+        for x in self.segments:
+            ports[x.sender] = ports[x.sender] or x.segment.src_port
+            ports[other[x.sender]] = ports[other[x.sender]] or x.segment.dst_port
+        hosts = {role[s]: Host(role[s], ips[s], ports[s]) for s in ("tcpedu", "linux")}
+        hosts = dict(sorted(hosts.items()))
+        timed: list[tuple[float, int, Any]] = []
+        for frame, x in enumerate(self.segments, 1):
+            timed.append((x.time, frame, (x.sender, x.segment)))
+        for when, change in self.state_changes:
+            timed.append((when, 0, change))
+        timed.sort(key=lambda item: (item[0], item[1] == 0, item[1]))
+        origin = timed[0][0] if timed else 0.0
+        trace = Trace(hosts, meta={"interop": self.name, "description": self.description,
+                                   "sides": {r: s for s, r in role.items()},
+                                   "time_origin": origin})
+        for when, frame, what in timed:
+            if frame:
+                sender, seg = what
+                trace.add(SegmentSent(when - origin, frame, role[sender], role[other[sender]],
+                                      seg, frame=frame))
+            else:
+                trace.add(StateChanged(when - origin, role["tcpedu"], what.old, what.new,
+                                       str(what.trigger), what.rfc))
+        return trace
 
 
 class Driver:
@@ -120,7 +163,9 @@ class Driver:
                 self.tun.write(packet)
         while (event := self.ep.next_event()) is not None:
             self.events.append(event)
-            if isinstance(event, DataReceived):
+            if isinstance(event, StateChange):
+                self.result.state_changes.append((time.time(), event))
+            elif isinstance(event, DataReceived):
                 self.received += event.data
             elif isinstance(event, SegmentIgnored):
                 if incoming is not None and seq_le(
@@ -602,8 +647,6 @@ def _scenario_refused(ctx: _Context, result: ScenarioResult) -> None:
 
 
 def _states(drv: Driver) -> list[str]:
-    from ..model.events import StateChange
-
     return [str(e.new) for e in drv.events if isinstance(e, StateChange)][-3:]
 
 
@@ -693,18 +736,3 @@ def _drain(tun: Any, result: ScenarioResult) -> None:
                 seg = Segment.from_bytes(ip.payload)
                 if {seg.src_port, seg.dst_port} == ports:
                     result.segments.append(Exchanged(time.time(), "linux", seg, packet))
-
-
-def ladder(result: ScenarioResult) -> list[str]:
-    """One line per segment, with relative numbers: ``tcpedu → linux  [S] seq=0 ack=0 len=0``."""
-    from ..reading.analysis import segment_records
-
-    items = [(x.time, TCPEDU_IP if x.sender == "tcpedu" else LINUX_IP,
-              LINUX_IP if x.sender == "tcpedu" else TCPEDU_IP, x.segment) for x in result.segments]
-    lines = []
-    for x, rec in zip(result.segments, segment_records(items), strict=True):
-        arrow = "tcpedu → linux " if x.sender == "tcpedu" else "linux  → tcpedu"
-        tags = f"  [{', '.join(rec['analysis'])}]" if rec["analysis"] else ""
-        lines.append(f"{arrow} {rec['flags'] or '.':>3} seq={rec['seq']} ack={rec['ack']} "
-                     f"len={rec['len']} win={x.segment.window}{tags}")
-    return lines

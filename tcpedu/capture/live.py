@@ -1,8 +1,9 @@
 """Live capture: a real Linux TCP conversation, made by Python sockets, captured and replayed.
 
-:func:`capture` starts a server and a client (ordinary ``socket`` objects, in threads) inside a
-private network namespace, captures every packet and returns the conversation as a
-:class:`~tcpedu.trace.Trace`, so the same players and pictures that show the model show Linux.
+:func:`capture_file` starts a server and a client (ordinary ``socket`` objects, in threads) inside
+a private network namespace and captures every packet into a pcap; :func:`tcpedu.reading.live.capture`
+(``tcpedu.live.capture``) reads it as a :class:`~tcpedu.trace.Trace`, so the same players and
+pictures that show the model show Linux.
 
 Two paths for the packets:
 
@@ -30,7 +31,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import CaptureError, ParameterError, PermissionNeeded, TcpeduError
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    pass
 
 #: The conversations :func:`capture` can stage, with what each shows.
 CONVERSATIONS: dict[str, str] = {
@@ -71,36 +71,6 @@ _PERMISSION_EXIT = 3
 _PACKET_OUTGOING = 4
 _SO_TIMESTAMPNS = 35
 _ETH_P_ALL = 0x0003
-
-
-def capture(conversation: str = "transfer", *, via: str = "loopback", size: int = 20000,
-            drop: Iterable[int] = (), delay: float = 0.01,
-            pcap: str | os.PathLike[str] | None = None, timeout: float = 60.0) -> Trace:
-    """Stage ``conversation`` on the real kernel and return it as a Trace.
-
-    ``size`` is the response body in bytes; ``drop`` lists which server data segments the wire
-    loses (1-based, counted in the order the server sends them, retransmissions included; only
-    with ``via="wire"``); ``delay`` is the wire's one-way delay in seconds (loopback has none);
-    ``pcap`` keeps the capture file (else a temporary file is used).
-    """
-    options = {"via": via, "size": size, "drop": drop, "delay": delay, "timeout": timeout}
-    if pcap is not None:
-        capture_file(pcap, conversation, **options)
-        return _trace(pcap)
-    with tempfile.TemporaryDirectory(prefix="tcpedu-live-") as tmp:
-        path = Path(tmp) / f"{conversation}.pcap"
-        capture_file(path, conversation, **options)
-        return _trace(path)
-
-
-def _trace(path: str | os.PathLike[str]) -> Trace:
-    """The one TCP conversation of a staged capture as a Trace."""
-    from ..reading.analysis import analyze_all
-
-    traces = analyze_all(path)
-    if len(traces) != 1:
-        raise CaptureError(f"expected one TCP conversation in {path}, found {len(traces)}")
-    return traces[0]
 
 
 def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *,
@@ -182,11 +152,6 @@ def shipped_capture(name: str) -> Path:
     if not path.exists():
         raise CaptureError(f"{path} is missing; regenerate it with scripts/make_captures.py (root)")
     return path
-
-
-def load_shipped(name: str) -> Trace:
-    """A shipped capture as a Trace (the offline twin of :func:`capture`)."""
-    return _trace(shipped_capture(name))
 
 
 # -- the worker (runs in its own namespace, in a child process) ----------------------------------

@@ -185,6 +185,10 @@ class Tun:
     Made inside the current namespace (call it in ``ns.inside()``), with the given IPv4 address
     on the kernel's side and brought up; without packet-info headers, so every read or write is
     exactly one IP packet. Closing it removes the device.
+
+    No offload is asked for (no ``IFF_VNET_HDR``, no ``TUNSETOFFLOAD``): Linux hands over whole
+    packets with finished checksums, computed in software, where a checksum that comes out
+    0x0000 is written 0xFFFF (equally valid; tshark flags it, see tests/test_tun_checksum.py).
     """
 
     def __init__(self, name: str, address: str, prefix_len: int = 24, mtu: int = 1500) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
 from ..errors import PermissionNeeded
 
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..capture.interop import SCENARIOS, ladder
+    from ..capture.interop import SCENARIOS
     from ..capture.interop import run as run_scenarios
 
     if getattr(os, "geteuid", lambda: -1)() != 0:
@@ -55,3 +56,19 @@ def run(args: argparse.Namespace) -> int:
     passed = sum(r.passed for r in results)
     print(f"{passed} passed, {len(results) - passed} failed; conversation written to {args.pcap}")
     return 0 if passed == len(results) else 1
+
+
+def ladder(result: Any) -> list[str]:
+    """One line per segment of an interop scenario, read like a capture (relative numbers and
+    Wireshark's tags from :mod:`tcpedu.reading`): ``tcpedu → linux    S seq=0 ack=0 len=0``."""
+    from ..reading.segments import read_segments
+
+    trace = result.trace()
+    side = trace.meta["sides"]
+    lines = []
+    for sent, rec in zip(trace.segments(), read_segments(trace).values(), strict=True):
+        arrow = "tcpedu → linux " if side[sent.src] == "tcpedu" else "linux  → tcpedu"
+        tags = f"  [{', '.join(rec.analysis)}]" if rec.analysis else ""
+        lines.append(f"{arrow} {rec.flags or '.':>3} seq={rec.seq} ack={rec.ack} "
+                     f"len={rec.len} win={sent.segment.window}{tags}")
+    return lines

@@ -77,7 +77,9 @@ class Config:
     ``isn_mode`` picks ``"rfc6528"`` (the default: a 4 µs clock plus a keyed hash of the
     connection's addresses, keyed by ``secret`` or, when None, by a key drawn from ``seed`` and
     the endpoint's name, so a run is reproducible) or ``"random"`` (seeded, by explicit choice).
-    ``nodelay`` turns Nagle's algorithm off (RFC 9293 §3.7.4; like ``TCP_NODELAY``).
+    ``nodelay`` turns Nagle's algorithm off (RFC 9293 §3.7.4, on by default with Minshall's
+    refinement as in Linux: a short segment waits while an earlier short one is unacknowledged;
+    like ``TCP_NODELAY``). ``sws_override`` is the sender's silly-window override timeout.
     ``syn_timeout`` is how long SYNs are retried before giving up (RFC 9293 §3.8.3 MUST-23,
     RFC 1122 §4.2.3.5: at least 3 minutes; a lecture may configure less); ``syn_retries``, if
     set, also caps the number of retransmissions. ``app_read_rate`` (bytes/s) makes the

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .segment import Flags, Segment
+from .flags import Flags
 from .seq import relative
+
+if TYPE_CHECKING:  # the segment imports this module lazily (Segment.explain): no cycle
+    from .segment import Segment
 
 #: What each control bit asks of the receiver, in the order the flags byte lists them (high first).
 FLAG_MEANINGS: tuple[tuple[Flags, str], ...] = (

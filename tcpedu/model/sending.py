@@ -22,7 +22,7 @@ from ._common import (
 )
 from .events import Retransmitted
 from .segment import Flags, Options, Segment
-from .seq import seq_add, seq_diff, seq_gt, seq_lt
+from .seq import HALF, seq_add, seq_diff, seq_gt, seq_lt
 
 __all__ = ["Sending"]
 
@@ -44,9 +44,13 @@ class Sending:
         has_ack = flags._value_ & ACK
         if has_ack and self.sack_enabled and self._rcvq is not None and self._rcvq.ooo_bytes:
             options = Options(sack=self._rcvq.sack_blocks())
+        shift = self.rcv_wscale  # the window field, inline (once per segment sent)
+        window = (self.config.rcv_buffer - len(self._unread)) >> shift
+        if window > 0xFFFF:
+            window = 0xFFFF
+        self._last_adv = window << shift
         self._out.append(Segment(self.local_port, self.remote_port, seq,
-                                 self.rcv_nxt if has_ack else 0, flags,
-                                 self._window_field(), options, payload))
+                                 self.rcv_nxt if has_ack else 0, flags, window, options, payload))
         if has_ack:
             self._ack_now = False
             self._unacked_segs = 0
@@ -146,17 +150,19 @@ class Sending:
         last = end == len(buf)
         fin = last and self._fin_queued and self.state in FIN_STATES
         flags = (F_FIN_PSH_ACK if fin else F_PSH_ACK) if last else F_ACK
-        new_nxt = seq_add(nxt, n + 1 if fin else n)
-        if seq_lt(nxt, self.snd_max):
+        new_nxt = (nxt + n + 1 if fin else nxt + n) & MASK
+        snd_max = self.snd_max
+        if nxt != snd_max and (nxt - snd_max) & MASK >= HALF:  # seq_lt(nxt, snd_max)
             self._events.append(Retransmitted(nxt, self._rexmit_reason))
         elif self.recovery.rtt_seq is None:
-            self.recovery.time_segment(seq_add(nxt, n), now)
+            self.recovery.time_segment((nxt + n) & MASK, now)
         if n < self.mss:
-            self._small_end = seq_add(nxt, n)
+            self._small_end = (nxt + n) & MASK
         self._emit(nxt, flags, bytes(buf[off:end]))
         self.snd_nxt = new_nxt
-        if seq_gt(new_nxt, self.snd_max):
-            self.bytes_sent += seq_diff(new_nxt, self.snd_max)
+        ahead = (new_nxt - snd_max) & MASK
+        if 0 < ahead < HALF:  # seq_gt(new_nxt, snd_max)
+            self.bytes_sent += ahead
             self.snd_max = new_nxt
 
     def _send_fin(self, nxt: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 SEQ_SPACE = 1 << 32
 _MASK = SEQ_SPACE - 1
-_HALF = 1 << 31
+_HALF = HALF = 1 << 31
 
 
 def seq_add(a: int, n: int) -> int:
@@ -25,22 +25,23 @@ def seq_diff(a: int, b: int) -> int:
 
 def seq_lt(a: int, b: int) -> bool:
     """``a`` comes strictly before ``b``."""
-    return seq_diff(a, b) < 0
+    return (a - b) & _MASK >= _HALF  # seq_diff(a, b) < 0, without the call (a hot path)
 
 
 def seq_le(a: int, b: int) -> bool:
     """``a`` comes before ``b`` or equals it."""
-    return seq_diff(a, b) <= 0
+    d = (a - b) & _MASK
+    return d == 0 or d >= _HALF
 
 
 def seq_gt(a: int, b: int) -> bool:
     """``a`` comes strictly after ``b``."""
-    return seq_diff(a, b) > 0
+    return 0 < (a - b) & _MASK < _HALF
 
 
 def seq_ge(a: int, b: int) -> bool:
     """``a`` comes after ``b`` or equals it."""
-    return seq_diff(a, b) >= 0
+    return (a - b) & _MASK < _HALF
 
 
 def seq_max(a: int, b: int) -> int:

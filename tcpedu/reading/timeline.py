@@ -83,16 +83,19 @@ class Timeline:
     def __init__(self, trace: Trace, relative: bool = True) -> None:
         if not isinstance(trace, Trace):
             raise ParameterError(f"expected a tcpedu Trace, got {type(trace).__name__}")
-        self.trace = trace
+        #: Each segment as read once (:func:`tcpedu.reading.segments.read_segments`): its
+        #: Wireshark tags, what its sender knew, its marks, its JSON Lines fields.
+        self.reading: dict[int, SegmentReading] = read_segments(trace)
+        #: The trace the steps come from: ``trace`` itself, or a copy with the states the
+        #: analysis infers for a side whose trace records none (Linux, in an interop trace).
+        self.trace = _with_inferred_states(trace, self.reading)
+        trace = self.trace
         self.relative = relative
         self.nodes: list[str] = _ordered_nodes(trace)
         self.steps: list[Step] = _split(trace.records)
         self.sent: dict[int, SegmentSent] = {r.id: r for r in trace.segments()}
         self.base: dict[str, int] = _isns(trace)
         self._index_steps()
-        #: Each segment as read once (:func:`tcpedu.reading.segments.read_segments`): its
-        #: Wireshark tags, what its sender knew, its marks, its JSON Lines fields.
-        self.reading: dict[int, SegmentReading] = read_segments(trace)
         self.marks: dict[int, frozenset[str]] = {i: r.marks for i, r in self.reading.items()}
         #: Nodes that have a TCP state (an attacker that only injects has none).
         self.stateful: set[str] = {"client", "server"} | {c.node for c in trace.state_changes()}
@@ -350,3 +353,29 @@ def _isns(trace: Trace) -> dict[str, int]:
     for r in trace.segments():
         base.setdefault(_seq_owner(sender_of(r)), r.segment.seq)
     return base
+
+
+#: The trigger text of a state the analysis inferred from the segments (no record said so).
+INFERRED = "inferred from the segments"
+
+
+def _with_inferred_states(trace: Trace, reading: dict[int, SegmentReading]) -> Trace:
+    """``trace``, or a copy with a StateChanged wherever the analysis infers that the client or
+    the server changed state, for the side(s) with no state change recorded at all."""
+    recorded = {c.node for c in trace.state_changes()}
+    missing = [n for n in ("client", "server") if n in trace.hosts and n not in recorded]
+    if not missing or not reading:
+        return trace
+    out = Trace(dict(trace.hosts), meta=dict(trace.meta))
+    out.frame_counts = trace.frame_counts
+    current = {n: State.CLOSED for n in missing}
+    for record in trace.records:
+        out.add(record)
+        if type(record) is SegmentSent and record.id in reading:
+            inferred = dict(reading[record.id].state)
+            for node in missing:
+                new = State(inferred[node])
+                if new is not current[node]:
+                    out.add(StateChanged(record.time, node, current[node], new, INFERRED))
+                    current[node] = new
+    return out
