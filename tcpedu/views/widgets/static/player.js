@@ -12,7 +12,7 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /** Sizes per look (CSS pixels). Fonts also live in player.css; these place things. */
 const LOOKS = {
-  notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [112, 30],
+  notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [118, 30],
               cell: [128, 46], line: 2.5 },
   projector: { row: 44, font: 28, head: 84, gutter: 128, ladderH: 390, box: [224, 44],
                cell: [232, 57], line: 4 },
