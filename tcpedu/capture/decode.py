@@ -180,7 +180,8 @@ def _ipv6(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
     if end - pos < 40 or buf[pos] >> 4 != 6:
         return MALFORMED
     plen = _U16(buf, pos + 4)[0]
-    if plen and pos + 40 + plen < rend:                     # 0: jumbogram or offload
+    # 0: a jumbogram or BIG TCP/GSO offload, read to the end of the frame (tshark 4.0 gives up)
+    if plen and pos + 40 + plen < rend:
         rend = pos + 40 + plen
     if end > rend:
         end = rend
