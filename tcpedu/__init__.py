@@ -7,7 +7,6 @@ use of a name below.
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 __version__ = "0.1.0"
 
@@ -58,8 +57,8 @@ _EXPORTS: dict[str, str] = {
     "TracePlayer": "views.widgets",
     "ScenarioLab": "views.widgets",
     "SegmentBuilder": "views.widgets",
-    "Quiz": "views.widgets",
-    "ack_quiz": "views.widgets",
+    "Quiz": "teach.quiz",
+    "ack_quiz": "teach.quiz",
     "lecture": "views.widgets",
     "export_gif": "views.widgets",
     "export_html": "views.widgets",
@@ -78,7 +77,7 @@ _MODULES: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _MODULES:
         value = importlib.import_module(f".{_MODULES[name]}", __name__)
     elif name in _EXPORTS:

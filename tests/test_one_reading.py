@@ -51,6 +51,12 @@ def test_every_view_and_the_json_agree_on_each_segments_marks(name):
     assert _terminal_marks(trace) == expected
     assert _table_marks(trace) == expected
 
+    # The player's data (drawn in the browser) carries the same marks.
+    from tcpedu.views.widgets.payload import build_payload
+
+    payload = build_payload(timeline)
+    assert [frozenset(payload["segments"][str(s.id)]["marks"]) for s in segments] == expected
+
     fig = plot_ladder(trace, max_rows=10_000)
     drawn = fig.ladder.drawn_marks
     assert [drawn[s.id] for s in segments] == expected

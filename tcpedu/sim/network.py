@@ -548,8 +548,8 @@ class Network:
     def _transmit(self, now: float, src: str, dst: str, segment: Segment,
                   known: tuple[str, ...], spoofed_as: str) -> None:
         note = NOTE_OF_KNOWN[known[0]] if known else ""
-        sent = SegmentSent(now, next(self._ids), src, dst, segment, note, spoofed_as=spoofed_as,
-                           known=known)
+        sent = SegmentSent(now, next(self._ids), src, dst, segment, note, (), None, spoofed_as,
+                           known)
         self.trace.records.append(sent)
         for tap in self._taps:
             tap(self, now, sent)

@@ -63,20 +63,21 @@ STATE_WHY: dict[State, str] = {
     State.LISTEN: "it waits for a SYN.",
 }
 
-#: Why a timer's firing matters, by timer name (substring match).
-TIMER_TEXT: tuple[tuple[str, str], ...] = (
-    ("rto", "{node}'s retransmission timer (RTO) fires: nothing new was acknowledged in time, "
-            "so it resends the oldest unacknowledged segment and doubles the RTO."),
-    ("retrans", "{node}'s retransmission timer fires: nothing new was acknowledged in time, so "
-                "it resends the oldest unacknowledged segment."),
-    ("time-wait", "TIME-WAIT is over (2×MSL): {node} deletes the connection; a late duplicate "
-                  "of the peer's FIN would now be answered with RST."),
-    ("2msl", "TIME-WAIT is over (2×MSL): {node} deletes the connection."),
-    ("delayed", "{node}'s delayed-ACK timer fires: it sends the ACK it was holding back."),
-    ("persist", "{node}'s persist timer fires: it probes the peer's zero window."),
-    ("keepalive", "{node}'s keepalive timer fires: it checks that the peer is still there."),
-    ("app-read", "{node}'s application reads from its receive buffer."),
-)
+#: Why a timer's firing matters, by the timer's exact name (the endpoint's: ``rto``,
+#: ``delayed-ack``, ``persist``, ``time-wait``, ``app-read``; ``retransmission`` and ``keepalive``
+#: for hand-made traces). Any other name gets a plain sentence.
+TIMER_TEXT: dict[str, str] = {
+    "rto": "{node}'s retransmission timer (RTO) fires: nothing new was acknowledged in time, "
+           "so it resends the oldest unacknowledged segment and doubles the RTO.",
+    "retransmission": "{node}'s retransmission timer fires: nothing new was acknowledged in "
+                      "time, so it resends the oldest unacknowledged segment.",
+    "time-wait": "TIME-WAIT is over (2×MSL): {node} deletes the connection; a late duplicate "
+                 "of the peer's FIN would now be answered with RST.",
+    "delayed-ack": "{node}'s delayed-ACK timer fires: it sends the ACK it was holding back.",
+    "persist": "{node}'s persist timer fires: it probes the peer's zero window.",
+    "keepalive": "{node}'s keepalive timer fires: it checks that the peer is still there.",
+    "app-read": "{node}'s application reads from its receive buffer.",
+}
 
 
 class Narrator:
@@ -311,9 +312,7 @@ class Narrator:
         return ""
 
     def _timer(self, ev: TimerEvent) -> str:
-        name = ev.timer.lower()
-        template = next((text for key, text in TIMER_TEXT if key in name),
-                        "{node}'s {timer} timer fires.")
+        template = TIMER_TEXT.get(ev.timer, "{node}'s {timer} timer fires.")
         return template.format(node=ev.node.capitalize(), timer=ev.timer)
 
     def _state(self, ch: StateChanged) -> str:
