@@ -14,8 +14,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const LOOKS = {
   notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [112, 30],
               cell: [128, 46], line: 2.5 },
-  projector: { row: 44, font: 28, head: 84, gutter: 128, ladderH: 420, box: [218, 46],
-               cell: [232, 66], line: 4 },
+  projector: { row: 44, font: 28, head: 84, gutter: 128, ladderH: 390, box: [224, 44],
+               cell: [232, 57], line: 4 },
 };
 
 /** Glyphs that double a mark's colour and line style. */
@@ -71,7 +71,8 @@ function ladderSVG(data, cur, width, height, look, hover, clipId) {
   const L = LOOKS[look];
   const steps = data.steps;
   const n = steps.length;
-  const rows = Math.max(3, Math.floor((height - L.head - 6) / L.row));
+  const top = L.head + L.font * 0.8;  // room for the first row's label
+  const rows = Math.max(3, Math.floor((height - top - 6) / L.row));
   const first = Math.max(0, Math.min(cur - rows + 2, n - rows));
   const last = Math.min(n - 1, first + rows - 1);
   const nodes = data.nodes;
@@ -81,7 +82,7 @@ function ladderSVG(data, cur, width, height, look, hover, clipId) {
     xs[name] = nodes.length === 1 ? (left + right) / 2
       : left + (right - left) * (i / (nodes.length - 1));
   });
-  const y = (row) => L.head + (row - first + 0.5) * L.row;
+  const y = (row) => top + (row - first + 0.5) * L.row;
   const out = [];
   out.push(`<rect class="tcpedu-bg" x="0" y="0" width="${width}" height="${height}"/>`);
   // The current step's band.
@@ -325,7 +326,7 @@ function render({ model, el }) {
   const tabButtons = {};
   for (const name of tabNames) {
     tabButtons[name] = h("button", { class: `tcpedu-tab tcpedu-tab-${name}`, type: "button",
-      role: "tab", text: name === "diagram" ? "state diagram" : name });
+      role: "tab", text: name === "diagram" && look !== "projector" ? "state diagram" : name });
     tabButtons[name].addEventListener("click", () => { tab = name; draw(); });
     tabs.append(tabButtons[name]);
   }
@@ -378,7 +379,7 @@ function render({ model, el }) {
   function ladderSize() {
     const width = Math.max(320, Math.floor(ladderBox.clientWidth || (look === "projector" ? 900 : 470)));
     let height = L.ladderH;
-    if (maxRows) height = Math.min(height, L.head + maxRows * L.row + 8);
+    if (maxRows) height = Math.min(height, L.head + L.font + maxRows * L.row + 8);
     return [width, height];
   }
 
@@ -482,6 +483,7 @@ function render({ model, el }) {
     sentence.textContent = s.text;
     back.disabled = cur === 0;
     forward.disabled = cur === n - 1;
+    root.classList.toggle("tcpedu-showing-diagram", tab === "diagram");
     for (const [name, button] of Object.entries(tabButtons)) {
       button.setAttribute("aria-selected", String(name === tab));
       button.classList.toggle("tcpedu-active", name === tab);
