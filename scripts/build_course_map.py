@@ -104,12 +104,33 @@ def title_and_overview(nb: nbformat.NotebookNode) -> tuple[str, str]:
     return title.group(1).strip(), first
 
 
-def course_map(notebooks: dict[Path, nbformat.NotebookNode], prefix: str = "") -> str:
-    """Markdown list: one linked line per notebook."""
+LABS = ROOT / "course" / "labs"
+
+
+def lab_titles() -> list[tuple[str, str]]:
+    """``(folder name, title)`` of every lab, from the ``# `` heading of its MyST source."""
+    found = []
+    for source in sorted(LABS.glob("[0-9][0-9]-*/source.md")):
+        title = re.search(r"^# (.+)$", source.read_text(encoding="utf-8"), re.M)
+        if not title:
+            raise SystemExit(f"{source} lacks a '# title'")
+        found.append((source.parent.name, title.group(1).strip()))
+    return found
+
+
+def course_map(notebooks: dict[Path, nbformat.NotebookNode], prefix: str = "",
+               course: str = "../course/") -> str:
+    """Markdown: one linked line per notebook, then the labs and the learner's guides."""
     lines = []
     for path, nb in notebooks.items():
         title, overview = title_and_overview(nb)
         lines.append(f"- [{title}]({prefix}{path.name}): {overview}")
+    lines += ["", "**Labs** (graded assignments: each learner gets their own numbers; the "
+                  "notebooks they build on are named in each lab):", ""]
+    lines += [f"- [{title}]({course}labs/{name}/lab.ipynb)" for name, title in lab_titles()]
+    lines += ["", f"**Look up:** the [glossary]({course}glossary.md) (every term, with its Korean "
+                  f"equivalent) and [common simplifications]({course}misconceptions.md) and "
+                  "what the course shows instead."]
     return "\n".join(lines)
 
 
@@ -178,7 +199,7 @@ def _build(files: list[Path], readme: Path) -> list[str]:
         add_navigation(nb, files, i, map_nb)
         if write_pair(nb, path):
             changed.append(path.stem)
-    if update_readme(course_map(notebooks, "notebooks/"), readme):
+    if update_readme(course_map(notebooks, "notebooks/", "course/"), readme):
         changed.append("README.md")
     return changed
 

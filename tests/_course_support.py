@@ -16,7 +16,7 @@ WHEELHOUSE = Path(os.environ.get("TCPEDU_WHEELHOUSE",
 BUILD_TOOLS = ("setuptools>=68", "wheel")
 HARNESS = ("pytest", "nbval")
 _SOURCE = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "tcpedu", "notebooks",
-           "binder")
+           "binder", "course")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "course_data")
 
 

@@ -1,4 +1,4 @@
-"""``tcpedu course DIR`` copies the course, and the wheel really carries the notebooks."""
+"""``tcpedu course DIR`` copies the course and the labs, and the wheel really carries them."""
 
 from __future__ import annotations
 
@@ -12,15 +12,11 @@ from _course_support import ROOT, build_wheel
 
 from tcpedu import ParameterError
 from tcpedu.cli import main
-from tcpedu.teach.course import (
-    check_prediction,
-    copy_course,
-    notebook_paths,
-    notebooks_dir,
-    same_answer,
-)
+from tcpedu.teach.course import GUIDES, copy_course, lab_paths, notebook_paths, notebooks_dir
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+LABS = sorted(f"course/labs/{p.parent.name}/lab.ipynb"
+              for p in (ROOT / "course" / "labs").glob("*/lab.ipynb"))
 DATA = sorted(p.relative_to(ROOT / "notebooks").as_posix()
               for p in (ROOT / "notebooks" / "data").rglob("*") if p.is_file())
 
@@ -34,18 +30,27 @@ def test_a_checkout_finds_the_eleven_notebooks_in_order():
 def test_course_command_copies_every_notebook_and_the_data(tmp_path, capsys):
     dest = tmp_path / "my course"
     assert main(["course", str(dest)]) == 0
-    assert sorted(p.name for p in dest.glob("*.ipynb")) == NOTEBOOKS
+    assert sorted(p.name for p in (dest / "notebooks").glob("*.ipynb")) == NOTEBOOKS
     for name in NOTEBOOKS:
-        assert (dest / name).read_bytes() == (notebooks_dir() / name).read_bytes()
-    copied = sorted(p.relative_to(dest).as_posix() for p in (dest / "data").rglob("*")
-                    if p.is_file()) if (dest / "data").exists() else []
+        assert (dest / "notebooks" / name).read_bytes() == (notebooks_dir() / name).read_bytes()
+    data = dest / "notebooks"
+    copied = sorted(p.relative_to(data).as_posix() for p in (data / "data").rglob("*")
+                    if p.is_file()) if (data / "data").exists() else []
     assert copied == DATA
-    assert "copied 11 notebooks" in capsys.readouterr().out
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.glob("course/labs/*/*")) == LABS
+    assert len(LABS) == 6 and [p.parent.name for p in lab_paths()] == [
+        name.split("/")[2] for name in LABS]
+    for name in GUIDES:
+        assert (dest / "course" / name).read_bytes() == (ROOT / "course" / name).read_bytes()
+    for name in LABS:
+        assert (dest / name).read_bytes() == (ROOT / name
+                                               ).read_bytes()
+    assert "copied 11 notebooks and 6 labs" in capsys.readouterr().out
 
 
 def test_course_command_keeps_a_learners_edited_notebook(tmp_path, capsys):
     copy_course(tmp_path)
-    edited = tmp_path / "03-data-transfer-seq-ack.ipynb"
+    edited = tmp_path / "notebooks" / "03-data-transfer-seq-ack.ipynb"
     edited.write_text("my notes")
     assert main(["course", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -68,7 +73,7 @@ def test_course_command_from_the_console_script(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tcpedu.cli", "course", str(tmp_path / "c")],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "c" / "00-start-here.ipynb").is_file()
+    assert (tmp_path / "c" / "notebooks" / "00-start-here.ipynb").is_file()
 
 
 @pytest.mark.binder
@@ -79,6 +84,9 @@ def test_the_wheel_ships_the_notebooks_and_copies_them_without_a_checkout(tmp_pa
         assert f"tcpedu/course_data/{name}" in names
     for name in DATA:
         assert f"tcpedu/course_data/{name}" in names
+    for name in [*LABS, *(f"course/{g}" for g in GUIDES)]:
+        assert f"tcpedu/course_data/{name}" in names
+    assert not [n for n in names if "instructor" in n], "instructor copies must not ship"
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = ("import sys; from tcpedu.teach.course import copy_course, notebooks_dir; "
@@ -89,30 +97,4 @@ def test_the_wheel_ships_the_notebooks_and_copies_them_without_a_checkout(tmp_pa
     assert run.returncode == 0, run.stderr
     where, count = run.stdout.split()
     assert Path(where) == site / "tcpedu" / "course_data"
-    assert int(count) == 11
-
-
-def test_check_prediction_gives_specific_feedback(capsys):
-    mistakes = {1000: "You forgot that the SYN consumes one sequence number."}
-    check_prediction(None, 1001, mistakes=mistakes, hint="SYN counts as one byte")
-    out = capsys.readouterr().out
-    assert "Not answered yet" in out and "1001" not in out and "SYN counts" in out
-    check_prediction(1000, 1001, mistakes=mistakes)
-    out = capsys.readouterr().out
-    assert out.startswith("Not quite") and "forgot that the SYN" in out
-    check_prediction(7, 1001, mistakes=mistakes, hint="add one")
-    out = capsys.readouterr().out
-    assert out.startswith("Not quite") and "add one" in out
-    check_prediction(1001, 1001, why="SYN uses one number.")
-    assert capsys.readouterr().out.startswith("Correct: 1001. SYN uses one number.")
-
-
-def test_answers_compare_state_names_and_flags_loosely():
-    from tcpedu import State
-
-    assert same_answer("close_wait", State.CLOSE_WAIT)
-    assert same_answer(["syn-sent", "ESTABLISHED"], [State.SYN_SENT, State.ESTABLISHED])
-    assert not same_answer("TIME-WAIT", State.CLOSE_WAIT)
-    assert same_answer("syn, ack", "SYN ACK")
-    assert not same_answer(["SYN-SENT"], [State.SYN_SENT, State.ESTABLISHED])
-    assert same_answer(1001, 1001) and not same_answer(1001, "1000")
+    assert int(count) == 11 + len(LABS)

@@ -34,10 +34,13 @@ from tcpedu.teach.exercises.core import judge
 from tcpedu.teach.exercises.forms import (
     Choice,
     Count,
+    FlagSet,
     Seconds,
     SeqNumber,
     StateName,
     StatePath,
+    Truth,
+    Tuple,
     Unreadable,
 )
 from tcpedu.trace import Host, SegmentSent, Trace
@@ -286,14 +289,17 @@ _ANY_VALUE = st.recursive(
 @settings(max_examples=150)
 @given(value=_ANY_VALUE)
 def test_any_answer_gets_a_verdict_never_an_exception(value):
+    pair = Tuple((SeqNumber(), Count()), names=("seq", "len"))
     forms = (SeqNumber(base=5_000_000), Count(), Seconds(), StateName(), StatePath(),
-             Choice(("client", "server")))
+             Choice(("client", "server")), FlagSet(), Truth(), pair)
     for form in forms:
         expected = Expected(form.read({SeqNumber: 5_000_001, Count: 3, Seconds: 1.5,
                                        StateName: "LISTEN", StatePath: ["LISTEN"],
-                                       Choice: "client"}[type(form)]), form)
+                                       Choice: "client", FlagSet: "SYN, ACK", Truth: True,
+                                       Tuple: (7, 3)}[type(form)]), form)
         outcome, message = judge(expected, value)
-        assert outcome in ("correct", "incorrect", "unreadable")
+        assert outcome == "unanswered" if value is None else outcome in (
+            "correct", "incorrect", "unreadable")
         assert "\n" not in message
 
 

@@ -1,5 +1,6 @@
-"""The labs: notebooks up to date, solutions apart, answers from the model, checks right for
-every variant (the testing notebooks' right and wrong answers, replayed for many students)."""
+"""The labs: one MyST source each, three versions built by cell tags and up to date, solutions
+apart, answers from the model, checks right for every variant (the solution cells and the engine's
+self-test, replayed for many students)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+import jupytext
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,38 +26,48 @@ STUDENTS = ("s1000001", "Kim Min-jun", "alice", "bob", "testing-notebook", "")
 def _builder():
     spec = importlib.util.spec_from_file_location("build_labs", LABS_DIR / "build_labs.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["build_labs"] = module  # dataclasses look their module up there
+    sys.modules["build_labs"] = module
     spec.loader.exec_module(module)
     return module
 
 
 BUILDER = _builder()
-NOTEBOOKS = {lab.lab_id: lab for lab in BUILDER.LABS}
+FOLDERS = {folder.name: folder for folder in BUILDER.lab_folders()}
 
 
-def test_at_least_five_labs_each_with_three_versions():
-    assert len(LABS) >= 5 and set(NOTEBOOKS) == set(LABS)
-    for lab in BUILDER.LABS:
-        folder = LABS_DIR / lab.folder
+def source_cells(lab_id: str, tag: str | None = None) -> list[str]:
+    """The code cells of a lab's source: untagged ones, or those tagged ``tag``."""
+    cells = jupytext.read(FOLDERS[lab_id] / "source.md").cells
+    return [c.source for c in cells if c.cell_type == "code"
+            and (set(c.metadata.get("tags", ())) & set(BUILDER.VERSIONS)) == ({tag} if tag else set())]
+
+
+def test_at_least_five_labs_each_with_three_versions_from_one_source():
+    assert len(LABS) >= 5 and set(FOLDERS) == set(LABS)
+    for lab_id, folder in FOLDERS.items():
+        assert (folder / "source.md").is_file()
         for path in (folder / "lab.ipynb", folder / "instructor" / "solution.ipynb",
                      folder / "instructor" / "testing.ipynb"):
             meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["tcpedu"]
-            assert meta["lab"] == lab.lab_id
+            assert meta["lab"] == lab_id
+        assert source_cells(lab_id, "solution") and source_cells(lab_id, "testing")
 
 
-def test_notebooks_are_up_to_date_with_the_builder():
+def test_notebooks_are_up_to_date_with_the_sources():
     assert BUILDER.main(["--check"]) == 0, "run: .venv/bin/python course/labs/build_labs.py"
 
 
 @pytest.mark.parametrize("lab_id", list(LABS))
 def test_student_version_holds_no_answer_and_no_solution(lab_id):
-    folder = LABS_DIR / NOTEBOOKS[lab_id].folder
+    folder = FOLDERS[lab_id]
     text = (folder / "lab.ipynb").read_text(encoding="utf-8")
     cells = json.loads(text)["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    for q in NOTEBOOKS[lab_id].questions:
-        assert f"{q.var} = ____" in code
-        assert q.solution.splitlines()[-1] not in code
+    for q in lab_spec(lab_id).questions:
+        assert f"{q.variable} = ____" in code
+    for solution in source_cells(lab_id, "solution"):
+        assert solution.splitlines()[0] not in code
+    assert "self_test" not in code
     for row in answer_key(lab_id, ""):  # the variant an empty STUDENT gets
         answer = row["answer"]
         if isinstance(answer, int) and answer > 9999:
@@ -66,19 +78,20 @@ def test_student_version_holds_no_answer_and_no_solution(lab_id):
 
 
 def _replay(lab_id: str, student: object) -> tuple[object, dict]:
-    """Run a lab's explore and solution code for ``student``, as the testing notebook does."""
+    """Open a lab for ``student`` and run its explore cells, as every version does."""
     namespace: dict = {}
     lab = start(lab_id, student, namespace=namespace)
     from tcpedu.model.states import State
 
     namespace.update(lab=lab, State=State)
-    exec(NOTEBOOKS[lab_id].explore, namespace)
+    for cell in source_cells(lab_id)[1:]:  # after the setup cell (explore; tables print)
+        exec(cell, namespace)
     return lab, namespace
 
 
 @pytest.mark.parametrize("lab_id", list(LABS))
 @pytest.mark.parametrize("student", STUDENTS)
-def test_right_answers_pass_and_wrong_ones_fail_for_every_variant(lab_id, student):
+def test_solutions_are_right_and_checks_prove_themselves_for_every_variant(lab_id, student):
     _prove_checks(lab_id, student)
 
 
@@ -90,22 +103,14 @@ def test_checks_hold_for_arbitrary_student_ids(lab_id, student):
 
 
 def _prove_checks(lab_id: str, student: object) -> None:
-    """The testing notebook's cells, replayed for ``student``'s variant."""
+    """The solution and testing versions' cells, replayed for ``student``'s variant."""
     lab, ns = _replay(lab_id, student)
-    for number, q in enumerate(NOTEBOOKS[lab_id].questions, 1):
-        question = ns[f"q{number}"]
-        assert question.evaluate().outcome == "unanswered"
-        exec(q.solution, ns)
-        ns["right"] = ns[q.var]
-        assert question.evaluate().correct, f"{lab_id} q{number} ({student}): solution rejected"
-        for form in q.forms:
-            assert question.evaluate(eval(form.split("  #")[0], ns)).correct, \
-                f"{lab_id} q{number} ({student}): accepted form {form} rejected"
-        for value, says in q.wrong:
-            feedback = question.evaluate(eval(value, ns))
-            assert not feedback.correct, f"{lab_id} q{number} ({student}): {value} accepted"
-            assert says.lower() in feedback.message.lower(), \
-                f"{lab_id} q{number} ({student}): {value} → {feedback.message!r}, wanted {says!r}"
+    solutions = source_cells(lab_id, "solution")
+    for number, q in enumerate(lab.questions, 1):
+        assert q.evaluate().outcome == "unanswered"
+        exec(solutions[number - 1].replace(f"q{number}.check()", ""), ns)
+        assert q.evaluate().correct, f"{lab_id} q{number} ({student}): the solution is rejected"
+        q.self_test()
 
 
 @pytest.mark.parametrize("lab_id", list(LABS))
@@ -152,15 +157,15 @@ def test_solutions_grade_full_marks_in_a_clean_kernel(tmp_path):
     """Every lab's solution, submitted under a student id, gets every point from the grader."""
     from tcpedu.teach.grade import grade_directory
 
-    for lab in BUILDER.LABS:
-        nb = json.loads((LABS_DIR / lab.folder / "instructor" / "solution.ipynb").read_text())
+    for lab_id, folder in FOLDERS.items():
+        nb = json.loads((folder / "instructor" / "solution.ipynb").read_text())
         for cell in nb["cells"]:
             source = "".join(cell["source"])
             cell["source"] = re.sub(r'^STUDENT = .*$', 'STUDENT = "grader-check"', source,
                                     flags=re.M)
-        (tmp_path / f"{lab.folder}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        (tmp_path / f"{lab_id}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     results = grade_directory(tmp_path, timeout=120, jobs=2)
-    assert [r.lab for r in results] == [lab.lab_id for lab in BUILDER.LABS]
+    assert [r.lab for r in results] == list(FOLDERS)
     for r in results:
         assert r.status == "ok" and r.score == r.max_score == len(lab_spec(r.lab).questions), r
         assert r.student == "grader-check"
@@ -169,7 +174,7 @@ def test_solutions_grade_full_marks_in_a_clean_kernel(tmp_path):
 def test_release_writes_only_student_versions_with_solutions_off(tmp_path, capsys):
     assert BUILDER.main(["--release", str(tmp_path), "--graded"]) == 0
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == [f"{lab.folder}.ipynb" for lab in BUILDER.LABS]
+    assert written == [f"{lab_id}.ipynb" for lab_id in FOLDERS]
     for path in tmp_path.iterdir():
         nb = json.loads(path.read_text(encoding="utf-8"))
         setup = "".join(nb["cells"][1]["source"])

@@ -8,8 +8,6 @@ scenario the notebook runs; a failure names the notebook section to rewrite.
 from __future__ import annotations
 
 from tcpedu import State, scenarios
-from tcpedu.model.endpoint import Config
-from tcpedu.sim.network import Drop, DropNth, Network
 from tcpedu.trace import AppEvent
 
 
@@ -24,12 +22,7 @@ def test_02_syn_backoff_sends_at_0_1_3_7():
 
 
 def test_02_smtp_server_greets_first_with_34_bytes():
-    net = Network.pair(Config(seed=7), Config(seed=8), server_port=25)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.on("server", "connected", lambda net, now, e: net.call(
-        now, "server", "send", b"220 mail.example.org ESMTP ready\r\n"))
-    first = next(s for s in net.run(until=1.0).segments() if s.segment.payload)
+    first = next(s for s in scenarios.run("greeting").segments() if s.segment.payload)
     assert first.src == "server" and len(first.segment.payload) == 34
 
 
@@ -91,27 +84,14 @@ def test_10_window_probe_at_1_20_and_transfer_ends_at_2_25():
 
 
 def test_10_lost_retransmission_ends_in_a_timeout_at_1_67_with_cwnd_one_segment():
-    net = Network.pair(Config(isn=0, mss=1000, wscale=4),
-                       Config(isn=0, mss=1000, rcv_buffer=200_000, wscale=4),
-                       rules=[Drop(src="client", kind="data",
-                                   where=lambda p: p.segment.seq == 59001, times=2)],
-                       bandwidth=500_000)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.at(0.2, "client", "send", bytes(150_000))
-    trace = net.run()
+    trace = scenarios.run("congestion", lose=60, lose_again=0, lose_retransmission=True,
+                          size=150_000, client_isn=0, server_isn=0)
     assert [round(s.time, 2) for s in resent(trace)] == [0.71, 1.67]
     after = next(s for s in trace.snapshots("client") if s.time >= 1.67)
     assert after.cwnd == 1000
 
 
 def test_10_two_losses_each_halve_reno():
-    net = Network.pair(Config(isn=0, mss=1000, wscale=4),
-                       Config(isn=0, mss=1000, rcv_buffer=200_000, wscale=4),
-                       rules=[DropNth(src="client", kind="data", n=[60, 200])], bandwidth=500_000)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.at(0.2, "client", "send", bytes(300_000))
-    trace = net.run()
+    trace = scenarios.run("congestion", lose=60, lose_again=200, client_isn=0, server_isn=0)
     thresholds = sorted({s.ssthresh for s in trace.snapshots("client")}, reverse=True)
     assert len(resent(trace)) == 2 and len(thresholds) == 3

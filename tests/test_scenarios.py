@@ -338,3 +338,58 @@ def test_transfer_with_cubic_on_the_client_delivers_everything_rfc9438():
     cuts = [s for s in cubic.of_type(Snapshot) if s.node == "client" and s.ssthresh < 1 << 31]
     assert cuts  # a loss made CUBIC reduce its window
     assert [s.cwnd for s in cubic.of_type(Snapshot)] != [s.cwnd for s in reno.of_type(Snapshot)]
+
+
+# -- the course's and the labs' stories ----------------------------------------------------------
+
+def test_greeting_server_speaks_first_and_conversation_follows_its_style() -> None:
+    first = next(s for s in run("greeting").segments() if s.segment.payload)
+    assert first.src == "server"
+    for style, speaker in (("http", "client"), ("smtp", "server")):
+        trace = run("conversation", style=style, request=150, response=700)
+        data = [s for s in trace.segments() if s.segment.payload]
+        assert data[0].src == speaker
+        assert len(trace.app_data("server")) == 150 and len(trace.app_data("client")) == 700
+
+
+def test_simultaneous_open_and_closing_together_pass_the_rare_states() -> None:
+    both = run("simultaneous_open", close=True)
+    assert S.SYN_RECEIVED in both.states("client") and S.SYN_RECEIVED in both.states("server")
+    closing = run("closing_together")
+    assert S.CLOSING in closing.states("client") and S.CLOSING in closing.states("server")
+
+
+def test_upload_loss_gbn_resends_everything_after_the_hole_tcp_only_the_hole() -> None:
+    counts = {r: sum(s.note == "retransmission" for s in run("upload_loss", receiver=r, lose=4)
+                     .segments("client")) for r in ("tcp", "gbn")}
+    assert counts == {"tcp": 1, "gbn": 3}
+
+
+def test_burst_loses_or_holds_one_segment_and_exchange_close_can_leak() -> None:
+    lost = run("burst", segments=6, lose=2)
+    assert sum(s.note == "retransmission" for s in lost.segments("client")) == 1
+    held = run("burst", segments=6, hold=5, extra=0.05)
+    assert sum(s.note == "retransmission" for s in held.segments("client")) == 0
+    assert held.app_data("server") == payload(6 * 1000)
+    leak = run("exchange_close", passive_closes=False, msl=1.0)
+    assert leak.final_state("server") is S.CLOSE_WAIT
+    clean = run("exchange_close", closer="server", msl=1.0)
+    assert S.TIME_WAIT in clean.states("server") and clean.final_state("client") is S.CLOSED
+
+
+def test_request_response_piggybacks_and_congestion_halves_then_times_out() -> None:
+    web = run("request_response", client_isn=1000, server_isn=5000)
+    answer = next(s.segment for s in web.segments("server") if s.segment.payload)
+    assert answer.ack == 1001 + 37 and len(answer.payload) == 323
+    timeout = run("congestion", lose_again=0, lose_retransmission=True, size=150_000)
+    assert [s.note for s in timeout.segments("client") if s.note] == ["retransmission"] * 2
+    assert any(snap.cwnd == 1000 for snap in timeout.snapshots("client"))
+
+
+def test_a_story_rejects_a_malformed_script() -> None:
+    from tcpedu.sim.scenarios import story
+
+    with pytest.raises(ParameterError, match="each step is"):
+        story([(0.0, "server")])
+    with pytest.raises(ParameterError, match="a story is a list"):
+        story("listen")

@@ -478,3 +478,248 @@ def hijack(attack: str, challenge_ack: bool, offset: int, duration: float,
 def _check_position(name: str, value: int, segments: int) -> None:
     if value > segments:
         raise ParameterError(f"{name}={value}: there are only {segments} data segments")
+
+
+# -- the course notebooks' own stories ----------------------------------------------------------
+#: A server-first protocol's greeting (SMTP's "220"): the server speaks before the client.
+GREETING = b"220 mail.example.org ESMTP ready\r\n"
+
+
+def _http_request(size: int) -> bytes:
+    """An HTTP GET of exactly ``size`` bytes (padded with a header; tiny sizes are plain bytes)."""
+    head, tail = b"GET / HTTP/1.1\r\nHost: example.org\r\n", b"\r\n"
+    if size == len(head) + len(tail):
+        return head + tail
+    pad = size - len(head) - len(tail) - len(b"X-Pad: \r\n")
+    return head + b"X-Pad: " + payload(pad) + b"\r\n" + tail if pad > 0 else payload(size)
+
+
+def _http_response(size: int) -> bytes:
+    """An HTTP 200 response of exactly ``size`` bytes (tiny sizes are plain bytes)."""
+    body = size
+    for _ in range(3):  # the header's length depends on the digits of the body's
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n".encode()
+        body = size - len(head)
+    if body < 0:
+        return payload(size)
+    return head + b"<p>hello</p>".ljust(body, b" ")[:body]
+
+
+@scenario("greeting", "A server-first protocol (SMTP, port 25): right after the handshake the "
+          "server greets ('220 ...') before the client says anything.",
+          Param("seed", 7, "seed of the client's ISN (the server's is seed + 1)"))
+def greeting(seed: int) -> Trace:
+    from ..model.endpoint import Config
+    from .network import Network
+
+    net = Network.pair(Config(seed=seed), Config(seed=seed + 1), server_port=25)
+    net.at(0.0, "server", "listen")
+    net.at(0.0, "client", "connect")
+    net.on("server", "connected", lambda n, now, _e: n.call(now, "server", "send", GREETING))
+    return net.run(until=1.0)
+
+
+@scenario("simultaneous_open", "Both sides call connect() at once: the SYNs cross, and each side "
+          "goes through SYN-SENT and SYN-RECEIVED.",
+          Param("close", False, "then the client closes at 0.5 s and the server at 0.6 s", bool),
+          Param("seed", 7, "seed of the client's ISN (the server's is seed + 1)"))
+def simultaneous_open(close: bool, seed: int) -> Trace:
+    script: list[tuple[Any, ...]] = [(0.0, "client", "connect"), (0.0, "server", "connect")]
+    if close:
+        script += [(0.5, "client", "close"), (0.6, "server", "close")]
+    return story(script, seed=seed, until=None if close else 1.0)
+
+
+@scenario("request_response", "A client sends a request and the server answers 10 ms after it "
+          "arrives (piggybacking its ACK when delayed ACKs are on); optionally the client sends "
+          "more later. Nobody closes.",
+          Param("request", 37, "bytes of request", minimum=1, maximum=100_000),
+          Param("response", 323, "bytes of response (0: no response)", minimum=0,
+                maximum=100_000),
+          Param("more", 0, "bytes the client sends at 1.0 s (0: none)", minimum=0,
+                maximum=100_000),
+          Param("delayed_ack", 0.2, "server's delayed-ACK timer in seconds (0: ACK at once)",
+                float, minimum=0.0, maximum=0.5),
+          Param("until", 2.0, "how long to simulate (s)", float, minimum=0.5, maximum=600.0),
+          *COMMON)
+def request_response(request: int, response: int, more: int, delayed_ack: float, until: float,
+                     client_isn: int | None, server_isn: int | None, delay: float,
+                     seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed,
+                server={"delayed_ack": delayed_ack or None})
+    net.at(0.2, "client", "send", _http_request(request))
+    if response:
+        answer = _http_response(response)
+        net.on("server", "received", lambda n, now, _e: n.call(now, "server", "send", answer),
+               after=0.01)
+    if more:
+        net.at(1.0, "client", "send", payload(more))
+    return net.run(until=until)
+
+
+@scenario("upload_loss", "The client uploads in one send(); the network loses one data segment. "
+          "A TCP receiver keeps what follows the hole; a Go-Back-N receiver throws it away.",
+          Param("receiver", "tcp", "receiver behaviour", str, choices=("tcp", "gbn")),
+          Param("lose", 2, "which data segment is lost (1 = first)", minimum=1),
+          Param("sack", False, "both sides use SACK (RFC 2018)", bool),
+          Param("size", 6000, "bytes the client sends", minimum=1, maximum=1_000_000),
+          MSS, *COMMON)
+def upload_loss(receiver: str, lose: int, sack: bool, size: int, mss: int,
+                client_isn: int | None, server_isn: int | None, delay: float,
+                seed: int) -> Trace:
+    from .network import DropNth
+
+    _check_position("lose", lose, -(-size // mss))
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss, "sack": sack},
+                server={"mss": mss, "receiver": receiver, "sack": sack},
+                rules=[DropNth(src="client", kind="data", n=lose)])
+    net.at(0.1, "client", "send", bytes(size))
+    return net.run(until=5.0)
+
+
+@scenario("congestion", "A long upload over a 500 kB/s bottleneck: slow start, losses, fast "
+          "recovery (or a timeout when a retransmission is lost too), congestion avoidance.",
+          Param("lose", 60, "the data segment lost first (1 = first)", minimum=1),
+          Param("lose_again", 200, "a second data segment lost later (0: none)", minimum=0),
+          Param("lose_retransmission", False, "the first loss's retransmission is lost too, so "
+                "only the timer recovers", bool),
+          Param("size", 300_000, "bytes the client sends", minimum=1, maximum=10_000_000),
+          MSS, *COMMON)
+def congestion(lose: int, lose_again: int, lose_retransmission: bool, size: int, mss: int,
+               client_isn: int | None, server_isn: int | None, delay: float,
+               seed: int) -> Trace:
+    from ..model.seq import SEQ_SPACE
+    from .network import Drop, DropNth
+
+    if lose_retransmission:
+        def first_lost(packet: Any) -> bool:
+            start = packet.segment.seq - (net.endpoint("client").iss + 1)
+            return start % SEQ_SPACE == (lose - 1) * mss
+        rule: Any = Drop(src="client", kind="data", times=2, where=first_lost)
+    else:
+        rule = DropNth(src="client", kind="data", n=[lose, lose_again] if lose_again else lose)
+    net = _pair(client_isn, server_isn, delay, seed, client={"mss": mss, "wscale": 4},
+                server={"mss": mss, "rcv_buffer": 200_000, "wscale": 4},
+                rules=[rule], bandwidth=500_000)
+    net.at(0.2, "client", "send", bytes(size))
+    return net.run()  # ends when every byte is acknowledged (nobody closes)
+
+
+def story(script: Any, seed: int = 1, until: float | None = None, **network: Any) -> Trace:
+    """Run a scripted conversation: ``script`` lists ``(time, node, action, *args)`` for the
+    client's and the server's applications (``listen``, ``connect``, ``send``, ``close``...).
+
+    The client's ISN comes from ``seed``, the server's from ``seed + 1``; ``network`` options go
+    to :meth:`Network.pair` (``delay``, ``rules``...). Returns the trace.
+    """
+    from ..model.endpoint import Config
+    from .network import Network
+
+    if isinstance(script, (str, bytes)) or not hasattr(script, "__iter__"):
+        raise ParameterError("a story is a list of (time, node, action, ...) steps")
+    net = Network.pair(Config(seed=seed), Config(seed=seed + 1), **network)
+    for step in script:
+        if not isinstance(step, (tuple, list)) or len(step) < 3:
+            raise ParameterError(f"{step!r}: each step is (time, node, action, *args)")
+        time, node, action, *args = step
+        net.at(time, node, action, *args)
+    return net.run(until=until) if until is not None else net.run()
+
+
+@scenario("closing_together", "Both applications call close() at the same moment: the FINs "
+          "cross, and each side goes through CLOSING.",
+          Param("seed", 1, "seed of the client's ISN (the server's is seed + 1)"))
+def closing_together(seed: int) -> Trace:
+    return story([(0.0, "server", "listen"), (0.0, "client", "connect"),
+                  (0.5, "client", "close"), (0.5, "server", "close")], seed=seed)
+
+
+@scenario("normal_life", "A connection's normal life: listen, connect, send 'hello', the client "
+          "closes, then the server.",
+          Param("seed", 1, "seed of the client's ISN (the server's is seed + 1)"))
+def normal_life(seed: int) -> Trace:
+    return story([(0.0, "server", "listen"), (0.0, "client", "connect"),
+                  (0.2, "client", "send", b"hello"), (0.4, "client", "close"),
+                  (0.6, "server", "close")], seed=seed)
+
+
+# -- the labs' stories (each lab variant draws the parameters) -----------------------------------
+
+
+@scenario("conversation", "A request and a response after the handshake, then the client closes: "
+          "HTTP (the client speaks first) or SMTP (the server greets first).",
+          Param("style", "http", "who speaks first", str, choices=("http", "smtp")),
+          Param("request", 120, "bytes the client sends", minimum=1, maximum=100_000),
+          Param("response", 600, "bytes the server sends", minimum=1, maximum=100_000),
+          *COMMON)
+def conversation(style: str, request: int, response: int, client_isn: int | None,
+                 server_isn: int | None, delay: float, seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed)
+    asked = (b"GET / HTTP/1.1\r\n" if style == "http" else b"EHLO client\r\n")
+    answer = (b"HTTP/1.1 200 OK\r\n" if style == "http" else b"220 mail ready\r\n")
+    asked, answer = (asked + payload(request))[:request], (answer + payload(response))[:response]
+    first, second = ("client", "server") if style == "http" else ("server", "client")
+    first_data, second_data = (asked, answer) if style == "http" else (answer, asked)
+    net.on(first, "connected", lambda n, now, _e: n.call(now, first, "send", first_data))
+    net.on(second, "received", lambda n, now, _e: n.call(now, second, "send", second_data),
+           after=0.01)
+    net.on("client", "received", lambda n, now, _e: n.call(now, "client", "close"), after=0.02)
+    net.close_on_eof("server")
+    return net.run()
+
+
+@scenario("burst", "The client sends a burst of full segments through a bottleneck (100 segments "
+          "a second): optionally one is lost, or held back so that later ones overtake it; a TCP "
+          "or a Go-Back-N receiver.",
+          Param("segments", 8, "data segments in the burst", minimum=1, maximum=50),
+          Param("lose", 0, "which data segment is lost (1 = first; 0: none)", minimum=0),
+          Param("hold", 0, "which data segment is held back (1 = first; 0: none)", minimum=0),
+          Param("extra", 0.05, "how much later the held segment arrives (s)", float,
+                minimum=0.0, maximum=10.0),
+          Param("receiver", "tcp", "receiver behaviour", str, choices=("tcp", "gbn")),
+          Param("close_at", 3.0, "when the client closes (s)", float, minimum=0.0,
+                maximum=600.0),
+          MSS, *COMMON)
+def burst(segments: int, lose: int, hold: int, extra: float, receiver: str, close_at: float,
+          mss: int, client_isn: int | None, server_isn: int | None, delay: float,
+          seed: int) -> Trace:
+    from .network import DropNth, HoldBack
+
+    rules: list[Any] = []
+    if lose:
+        _check_position("lose", lose, segments)
+        rules.append(DropNth(src="client", kind="data", n=lose))
+    if hold:
+        _check_position("hold", hold, segments)
+        rules.append(HoldBack(src="client", kind="data", n=hold, times=1, extra=extra))
+    net = _pair(client_isn, server_isn, delay, seed,
+                client={"mss": mss, "initial_cwnd": segments + 2},
+                server={"mss": mss, "receiver": receiver},
+                bandwidth=mss * 100.0, rules=rules)
+    data = payload(segments * mss)
+    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", data))
+    net.close_on_eof("server")
+    net.at(close_at, "client", "close")
+    return net.run()
+
+
+@scenario("exchange_close", "Both sides exchange a message, then one closes: the other closes "
+          "0.2 s after the FIN — or, with a buggy server, never (CLOSE-WAIT forever).",
+          Param("closer", "client", "who closes first", str, choices=("client", "server")),
+          Param("passive_closes", True, "the other side closes after the FIN", bool),
+          Param("size", 300, "bytes each side sends", minimum=1, maximum=100_000),
+          Param("msl", 10.0, "maximum segment lifetime (TIME-WAIT lasts 2*msl)", float,
+                minimum=0.001, maximum=600.0),
+          *COMMON)
+def exchange_close(closer: str, passive_closes: bool, size: int, msl: float,
+                   client_isn: int | None, server_isn: int | None, delay: float,
+                   seed: int) -> Trace:
+    net = _pair(client_isn, server_isn, delay, seed, client={"msl": msl}, server={"msl": msl})
+    data = payload(size)
+    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", data))
+    net.on("server", "received", lambda n, now, _e: n.call(now, "server", "send", data),
+           after=0.01)
+    net.at(0.5, closer, "close")
+    if passive_closes:
+        net.close_on_eof("server" if closer == "client" else "client", after=0.2)
+    return net.run(until=4 * msl + 5)

@@ -1,22 +1,26 @@
-"""The course as files: where the notebooks are, copying them out, and the checks their "try it"
-cells use.
+"""The course as files: where the notebooks, the labs and the learner's guides are, and copying
+them out with the repository's layout (``notebooks/``, ``course/``), so every link between them
+works the same in a clone, on Binder and in a copied course.
 
-The notebooks ship inside the wheel as ``tcpedu/course_data`` (``setup.py`` copies ``notebooks/``
-there at build time); in a source checkout or an editable install they are read from the
-repository's ``notebooks/`` folder.
+They ship inside the wheel as ``tcpedu/course_data`` (``setup.py`` copies ``notebooks/`` there,
+and ``course/glossary.md``, ``course/misconceptions.md`` and each lab's student version
+``course/labs/NN-name/lab.ipynb`` to ``course_data/course/``); in a source checkout or an
+editable install they are read from the repository. (The notebooks' "try it" questions live in
+:mod:`tcpedu.teach.exercises`.)
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from ..errors import ParameterError, TcpeduError
 
 _PACKAGED = Path(__file__).resolve().parents[1] / "course_data"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "notebooks"
+_CHECKOUT_COURSE = Path(__file__).resolve().parents[2] / "course"
+#: What a learner gets from ``course/``: the guides the notebooks link to, and the labs.
+GUIDES = ("glossary.md", "misconceptions.md")
 _SKIP = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
 
 
@@ -34,73 +38,51 @@ def notebook_paths(folder: Path | None = None) -> list[Path]:
     return sorted((folder or notebooks_dir()).glob("[0-9][0-9]-*.ipynb"))
 
 
-def copy_course(dest: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy every notebook and the ``data/`` folder into ``dest``; return the notebooks written.
+def course_folder() -> Path:
+    """The folder holding the learner's part of ``course/`` (packaged copy first)."""
+    for candidate in (_PACKAGED / "course", _CHECKOUT_COURSE):
+        if (candidate / GUIDES[0]).is_file():
+            return candidate
+    raise TcpeduError("the course guides are not installed; reinstall tcpedu from a wheel")
 
-    ``dest`` is created if missing. Existing notebooks are kept unless ``overwrite`` is true, so a
+
+def lab_paths() -> list[Path]:
+    """The labs' student notebooks (``NN-name/lab.ipynb``), in order."""
+    return sorted((course_folder() / "labs").glob("[0-9][0-9]-*/lab.ipynb"))
+
+
+def course_files() -> dict[Path, Path]:
+    """Every file a learner gets: source path -> path relative to the course folder."""
+    notebooks, course = notebooks_dir(), course_folder()
+    files = {nb: Path("notebooks") / nb.name for nb in notebook_paths(notebooks)}
+    files.update({lab: Path("course") / lab.relative_to(course) for lab in lab_paths()})
+    files.update({course / name: Path("course") / name for name in GUIDES})
+    return files
+
+
+def copy_course(dest: str | Path, *, overwrite: bool = False) -> list[Path]:
+    """Copy the course into ``dest`` with the repository's layout: ``notebooks/`` (with its
+    ``data/``) and ``course/`` (the glossary, the common simplifications and the labs' student
+    notebooks); return the notebooks written, the course's first.
+
+    ``dest`` is created if missing. Existing files are kept unless ``overwrite`` is true, so a
     learner's edited copy is never lost by accident.
     """
-    source = notebooks_dir()
     dest = Path(dest).expanduser()
     if dest.exists() and not dest.is_dir():
         raise ParameterError(f"{dest} exists and is not a folder")
-    notebooks = notebook_paths(source)
-    clashes = [nb.name for nb in notebooks if (dest / nb.name).exists()]
+    files = course_files()
+    clashes = [str(rel) for rel in files.values() if (dest / rel).exists()]
     if clashes and not overwrite:
         raise ParameterError(f"{dest} already holds {clashes[0]} (and {len(clashes) - 1} more); "
                              "choose an empty folder or pass --overwrite")
     try:
-        dest.mkdir(parents=True, exist_ok=True)
-        written = []
-        for nb in notebooks:
-            shutil.copyfile(nb, dest / nb.name)
-            written.append(dest / nb.name)
-        if (source / "data").is_dir():
-            shutil.copytree(source / "data", dest / "data", ignore=_SKIP, dirs_exist_ok=True)
+        for source, rel in files.items():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest / rel)
+        data = notebooks_dir() / "data"
+        if data.is_dir():
+            shutil.copytree(data, dest / "notebooks" / "data", ignore=_SKIP, dirs_exist_ok=True)
     except OSError as exc:
         raise ParameterError(f"cannot write the course into {dest}: {exc.strerror or exc}") from exc
-    return written
-
-
-# -- "try it" checks ----------------------------------------------------------------------------
-def check_prediction(answer: Any, actual: Any, *, mistakes: Mapping[Any, str] | None = None,
-                     why: str = "", hint: str = "") -> None:
-    """Print feedback on a learner's ``answer`` against what the model really did (``actual``).
-
-    ``mistakes`` maps a typical wrong answer to the explanation of that slip, so the feedback says
-    what went wrong rather than only "no". ``None`` means "not answered yet": the cell prints how
-    to answer and the hint, and never reveals ``actual``. Prints only (a notebook cell then shows
-    nothing else); :func:`same_answer` is the comparison it uses.
-    """
-    if answer is None or answer is ...:
-        print("Not answered yet: replace the None with your prediction and run the cell again.")
-        if hint:
-            print(f"Hint: {hint}")
-        return
-    if same_answer(answer, actual):
-        print(f"Correct: {_show(actual)}." + (f" {why}" if why else ""))
-        return
-    for wrong, explanation in (mistakes or {}).items():
-        if same_answer(answer, wrong):
-            print(f"Not quite: {_show(answer)}. {explanation}")
-            return
-    print(f"Not quite: you said {_show(answer)}." + (f" Hint: {hint}" if hint else ""))
-
-
-def same_answer(a: Any, b: Any) -> bool:
-    """Whether two answers agree: strings and state names ignore case, ``_``/``-`` and commas."""
-    if isinstance(a, str) and isinstance(b, str):
-        return _norm(a) == _norm(b)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same_answer(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, str) or isinstance(b, str):
-        return _norm(str(a)) == _norm(str(b))
-    return bool(a == b)
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.upper().replace("_", "-").replace(",", " ").split())
-
-
-def _show(value: Any) -> str:
-    return str(value.value) if hasattr(value, "value") and isinstance(value.value, str) else repr(value)
+    return [dest / rel for rel in files.values() if rel.suffix == ".ipynb"]

@@ -1,4 +1,12 @@
-"""Lab exercises with immediate feedback, per-student variants and grading.
+"""Exercises with immediate feedback — the course notebooks' "try it" questions and the labs (with
+per-student variants and grading) — judged by one engine (:mod:`.core`, :mod:`.forms`,
+:mod:`.detectors`).
+
+In a course notebook::
+
+    q1, q2 = start("00-start-here", namespace=globals()).questions
+    segments_in_handshake = None              # your answer
+    q1.check()                                # q1.hint(), q1.solution()
 
 In a lab notebook::
 
@@ -32,7 +40,22 @@ from .core import (
 )
 from .variants import Variant, normalise_student, variant_for, variant_seed
 
-#: Lab id -> module under tcpedu/exercises/labs/ defining ``SPEC``.
+#: Course notebook -> module under tcpedu/teach/exercises/notebooks/ defining ``SPEC``.
+NOTEBOOKS: dict[str, str] = {
+    "00-start-here": "nb00",
+    "01-segment-anatomy": "nb01",
+    "02-three-way-handshake": "nb02",
+    "03-data-transfer-seq-ack": "nb03",
+    "04-reliable-delivery": "nb04",
+    "05-ordering-and-reassembly": "nb05",
+    "06-connection-teardown": "nb06",
+    "07-state-machine": "nb07",
+    "08-session-hijacking": "nb08",
+    "09-real-traffic": "nb09",
+    "10-flow-and-congestion-control": "nb10",
+}
+
+#: Lab id -> module under tcpedu/teach/exercises/labs/ defining ``SPEC``.
 LABS: dict[str, str] = {
     "01-handshake": "lab01_handshake",
     "02-loss": "lab02_loss",
@@ -42,7 +65,7 @@ LABS: dict[str, str] = {
     "06-hijack": "lab06_hijack",
 }
 
-__all__ = ["LABS", "Expected", "Feedback", "Lab", "LabSpec", "Mistake", "Question",
+__all__ = ["LABS", "NOTEBOOKS", "Expected", "exercise_spec", "Feedback", "Lab", "LabSpec", "Mistake", "Question",
            "QuestionSpec", "UngradableValue", "Variant", "____", "answer_key", "lab_spec",
            "normalise_student", "start", "variant_for", "variant_seed"]
 
@@ -55,11 +78,19 @@ def lab_spec(lab_id: str) -> LabSpec:
     return importlib.import_module(f".labs.{module}", __name__).SPEC
 
 
+def exercise_spec(name: str) -> LabSpec:
+    """The questions of a course notebook (``"03-data-transfer-seq-ack"``) or of a lab."""
+    if isinstance(name, str) and name in NOTEBOOKS:
+        return importlib.import_module(f".notebooks.{NOTEBOOKS[name]}", __name__).SPEC
+    return lab_spec(name)  # a lab, or one clear error naming the labs
+
+
 def start(lab_id: str, student: Any = None, *, namespace: MutableMapping[str, Any] | None = None,
           graded: bool = False) -> Lab:
-    """Open lab ``lab_id`` for ``student`` (their variant) and bind ``q1``, ``q2``... into
-    ``namespace`` (pass ``globals()`` in a notebook). ``graded`` hides ``qN.solution()``."""
-    lab = Lab(lab_spec(lab_id), variant_for(lab_id, student), graded=graded)
+    """Open the exercises of ``lab_id`` (a lab or a course notebook) for ``student`` (their
+    variant) and bind ``q1``, ``q2``... into ``namespace`` (pass ``globals()`` in a notebook).
+    ``graded`` hides ``qN.solution()``."""
+    lab = Lab(exercise_spec(lab_id), variant_for(lab_id, student), graded=graded)
     if namespace is not None:
         lab.bind(namespace)
     return lab

@@ -1,9 +1,13 @@
-"""Questions with immediate feedback, learntools style: ``q1.check()``, ``q1.hint()``, ``q1.solution()``.
+"""The one exercise engine, learntools style: ``q1.check()``, ``q1.hint()``, ``q1.solution()``.
 
-A lab is a :class:`LabSpec`: a ``build(variant)`` that runs the variant's scenario and returns the
-*facts* (the Trace and numbers read from it), and :class:`QuestionSpec` s whose ``solve(facts)``
-returns the :class:`Expected` answer plus the near misses worth a specific message. Nothing here
-holds an answer: every answer is computed from the model for the learner's variant when asked.
+Labs and the course notebooks' "try it" questions are both a :class:`LabSpec`: a
+``build(variant)`` that runs named scenarios and returns the *facts* (the Trace and numbers read
+from it), and :class:`QuestionSpec` s whose ``solve(facts)`` returns the :class:`Expected`
+answer: its form (which accepts every correct way of writing it), the near misses worth a specific
+message, and the mistake detectors of :mod:`.detectors`. Nothing here holds an answer: every
+answer is computed from the model (for the learner's variant) when asked. A notebook cell holds
+only the prompt, ``answer = None`` and ``qN.check()``; the quiz widget and ``tcpedu grade`` judge
+with the same :func:`judge`.
 
 A :class:`Lab` is one learner's session: it binds ``q1``, ``q2``... into the notebook, reads each
 answer from the notebook variable the question names, and judges it.
@@ -17,7 +21,8 @@ from functools import cached_property
 from typing import Any
 
 from ...errors import ParameterError
-from .forms import Form, SeqNumber, Unreadable
+from .detectors import Mistake, generic
+from .forms import Form, Unreadable
 from .variants import Variant
 
 
@@ -47,27 +52,59 @@ class UngradableValue:
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """A predictable wrong answer and what to say about it."""
-
-    value: Any
-    message: str
-
-
-@dataclass(frozen=True)
 class Expected:
-    """The right answer for one variant, its near misses, and the worked solution."""
+    """The right answer for one variant, its near misses, and the worked solution.
+
+    ``mistakes`` are the question's own (made with :mod:`.detectors` or by hand); unless
+    ``generic`` is false the generic detectors (swapped pair, off by one) follow them.
+    ``examples`` are further correct raw answers (beyond the form's alternatives) for the tests.
+    """
 
     value: Any
     form: Form
     mistakes: tuple[Mistake, ...] = ()
     why: str = ""
     code: str = ""
+    generic: bool = True
+    examples: tuple[Any, ...] = ()
 
     def same(self, a: Any, b: Any) -> bool:
         """Whether two canonical values count as equal under this question's form."""
-        same = getattr(self.form, "same", None)
-        return bool(same(a, b)) if same else a == b
+        return bool(self.form.same(a, b))
+
+    def is_right(self, canonical: Any) -> bool:
+        """Whether a read answer is right (under any of its readings)."""
+        return any(self.same(r, self.value) for r in self.form.readings(canonical))
+
+    def table(self) -> tuple[Mistake, ...]:
+        """Every mistake this question recognises, first match first: the question's own, then
+        the generic detectors; none that is a reading of the right answer, no value twice."""
+        found: list[Mistake] = []
+        candidates = list(self.mistakes) + (generic(self.value, self.form) if self.generic
+                                            else [])
+        for mistake in candidates:
+            try:
+                canonical = self.form.read(mistake.value)
+            except Unreadable:
+                continue  # judged as unreadable before the table is consulted
+            if self.is_right(canonical):
+                continue
+            if any(self._matches(canonical, earlier) for earlier in found):
+                continue
+            found.append(mistake)
+        return tuple(found)
+
+    def _matches(self, canonical: Any, mistake: Mistake) -> bool:
+        try:
+            wrong = self.form.read(mistake.value)
+        except Unreadable:
+            return False
+        return any(self.same(r, w) for r in self.form.readings(canonical)
+                   for w in self.form.readings(wrong))
+
+    def accepted(self) -> list[Any]:
+        """Correct raw answers in every form the question accepts (for tests and docs)."""
+        return [*self.form.alternatives(self.value), *self.examples]
 
 
 @dataclass(frozen=True)
@@ -118,9 +155,20 @@ _MISSING = object()
 BOUND_LAB = "__tcpedu_lab__"
 
 
+def matching_mistake(expected: Expected, raw: Any) -> Mistake | None:
+    """The first mistake of ``expected``'s table that ``raw`` is (None if it is none of them)."""
+    try:
+        canonical = expected.form.read(raw)
+    except Unreadable:
+        return None
+    return next((m for m in expected.table() if expected._matches(canonical, m)), None)
+
+
 def judge(expected: Expected, raw: Any) -> tuple[str, str]:
-    """``(outcome, message)`` for a raw answer against the expected one."""
-    if raw is _MISSING or isinstance(raw, _Blank):
+    """``(outcome, message)`` for a raw answer against the expected one: ``correct``,
+    ``incorrect`` (with the message of the first mistake it matches), ``unanswered`` (``None``
+    or ``____``) or ``unreadable`` (with how to write it)."""
+    if raw is _MISSING or raw is None or isinstance(raw, _Blank):
         return "unanswered", ""
     if isinstance(raw, UngradableValue):
         return "unreadable", f"a {raw.type_name} cannot be graded: write a plain value"
@@ -128,14 +176,30 @@ def judge(expected: Expected, raw: Any) -> tuple[str, str]:
         canonical = expected.form.read(raw)
     except Unreadable as exc:
         return "unreadable", str(exc)
-    readings = (expected.form.candidates(canonical) if isinstance(expected.form, SeqNumber)
-                else (canonical,))
-    if any(expected.same(reading, expected.value) for reading in readings):
-        return "correct", expected.why.split("\n")[0] if expected.why else ""
-    for mistake in expected.mistakes:
-        if any(expected.same(reading, mistake.value) for reading in readings):
+    if expected.is_right(canonical):
+        shown = expected.form.show(expected.value)
+        return "correct", f"{shown}. {expected.why.split(chr(10))[0]}".strip()
+    for mistake in expected.table():
+        if expected._matches(canonical, mistake):
             return "incorrect", mistake.message
-    return "incorrect", f"{expected.form.show(canonical)} is not it. Try q.hint() for a nudge."
+    return "incorrect", f"{expected.form.show(canonical)} is not it{_which_parts(expected, canonical)}. " \
+        "Try q.hint() for a nudge."
+
+
+def _which_parts(expected: Expected, canonical: Any) -> str:
+    """For a tuple answer, which named parts are right (so a hint can aim at the others)."""
+    form = expected.form
+    parts, names = getattr(form, "parts", ()), getattr(form, "names", ())
+    if not parts or len(names) != len(parts):
+        return ""
+    right = [name for name, part, got, want in zip(names, parts, canonical, expected.value,
+                                                   strict=True)
+             if any(part.same(r, want) for r in part.readings(got))]
+    if not right or len(right) == len(parts):
+        return ""
+    wrong = [name for name in names if name not in right]
+    return f": your {' and '.join(right)} {'is' if len(right) == 1 else 'are'} right, " \
+           f"your {' and '.join(wrong)} not"
 
 
 class Question:
@@ -198,6 +262,27 @@ class Question:
             print(expected.why)
         if expected.code:
             print(f"In code: {expected.code}")
+
+    def self_test(self) -> None:
+        """Prove this question's check for this variant, from the engine's own lists (what a lab's
+        testing version runs): unanswered is never judged, the right answer passes in every
+        accepted form, every recognised mistake is rejected with its own message. Raises
+        AssertionError naming the first failure; prints a one-line summary."""
+        expected = self._lab.expected(self.number)
+        for blank in (None, ____):
+            assert judge(expected, blank)[0] == "unanswered", f"q{self.number}: {blank!r}"
+        forms = expected.accepted()
+        for raw in forms:
+            outcome, message = judge(expected, raw)
+            assert outcome == "correct", f"q{self.number}: {raw!r} rejected: {message}"
+        table = expected.table()
+        for mistake in table:
+            outcome, message = judge(expected, mistake.value)
+            assert outcome == "incorrect" and message == mistake.message, \
+                f"q{self.number}: {mistake.value!r} ({mistake.kind}) got {outcome}: {message}"
+        kinds = sorted({m.kind for m in table})
+        print(f"q{self.number} self-test: the right answer passes in {len(forms)} forms; "
+              f"{len(table)} mistakes get their own feedback ({', '.join(kinds) or 'none'})")
 
     # learntools-style assertions, for the "testing" notebooks that prove the checks
     def assert_check_passed(self, value: Any = _MISSING) -> None:

@@ -4,8 +4,10 @@
 - :func:`lecture` — the same in the projector look; :func:`export_html` (a page that steps
   offline), :func:`export_gif` (matplotlib, loaded only there);
 - :class:`ScenarioLab` — controls that re-simulate and redraw at once;
-- :class:`SegmentBuilder` — craft a segment, see it in scapy and bytes, send it to an endpoint;
-- :class:`Quiz`, :func:`ack_quiz` — questions with immediate, specific feedback.
+- :class:`SegmentBuilder` — craft a segment, see it in scapy and bytes, send it to an endpoint.
+
+(The quiz widgets, :class:`~tcpedu.teach.quiz.Quiz` and :func:`~tcpedu.teach.quiz.ack_quiz`, judge
+with the exercise engine and so live in :mod:`tcpedu.teach.quiz`.)
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ _NAMES = {
     "export_html": "export",
     "ScenarioLab": "lab",
     "SegmentBuilder": "builder",
-    "Quiz": "quiz",
-    "ack_quiz": "quiz",
 }
 
 __all__ = sorted(_NAMES)

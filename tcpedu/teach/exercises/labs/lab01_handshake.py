@@ -20,29 +20,17 @@ LAB_ID = "01-handshake"
 
 
 def build(variant: Variant) -> dict[str, Any]:
-    """Run the variant's connection: handshake, one request, one response, close."""
-    from ....model.endpoint import Config
-    from ....sim.network import Network
+    """Run the variant's connection (the scenario ``conversation``): handshake, one request, one
+    response, close."""
+    from ....sim import scenarios
 
     rng = variant.rng()
     client_isn, server_isn = draw_isn(rng), draw_isn(rng)
-    request = b"GET /lab1 HTTP/1.1\r\n" + b"x" * rng.randrange(40, 400)
-    response = b"HTTP/1.1 200 OK\r\n" + b"y" * rng.randrange(200, 1200)
+    request = len(b"GET /lab1 HTTP/1.1\r\n") + rng.randrange(40, 400)
+    response = len(b"HTTP/1.1 200 OK\r\n") + rng.randrange(200, 1200)
     style = rng.choice(("HTTP", "SMTP"))
-    if style == "SMTP":
-        request, response = b"EHLO " + request[4:], b"220 mail ready " + response[15:]
-    net = Network.pair(Config(isn=client_isn), Config(isn=server_isn), delay=0.05)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    first, second = ("client", "server") if style == "HTTP" else ("server", "client")
-    first_data, second_data = (request, response) if style == "HTTP" else (response, request)
-    net.on(first, "connected", lambda n, now, _e: n.call(now, first, "send", first_data))
-    net.on(second, "received", lambda n, now, _e: n.call(now, second, "send", second_data),
-           after=0.01)
-    net.on("client", "received", lambda n, now, _e: n.call(now, "client", "close"), after=0.02)
-    net.close_on_eof("server")
-    trace = net.run()
-    trace.meta.update(scenario="lab 01: handshake and a request", style=style)
+    trace = scenarios.run("conversation", style=style.lower(), request=request,
+                          response=response, client_isn=client_isn, server_isn=server_isn)
     return {"trace": trace, "style": style}
 
 
@@ -147,8 +135,8 @@ def _speaks_first(facts: dict[str, Any]) -> Expected:
     note = ("HTTP: the client asks, then the server answers" if facts["style"] == "HTTP" else
             "SMTP: the server greets first (220 ...), then the client speaks")
     return Expected(first.src, Choice(("client", "server")), (
-        Mistake(other, f"look at the first segment with a payload: this is {note}. The note's "
-                       "'the client always speaks first' holds for HTTP only"),
+        Mistake(other, f"look at the first segment with a payload: this is {note}. The common "
+                       "simplification 'the client always speaks first' holds for HTTP only"),
     ), why=f"The first payload comes from the {first.src} ({note}).",
            code="next(s for s in lab.trace.segments() if s.segment.payload).src")
 
@@ -177,7 +165,7 @@ SPEC = LabSpec(LAB_ID, "The handshake and SEQ/ACK arithmetic", build, (
                         "Count the payload bytes: len(segment.payload).")),
     QuestionSpec("response_seq", "What SEQ does the server's first data segment carry?",
                  _response_seq,
-                 hints=("Rule 2 of the note: the receiver uses the ACK it received as its SEQ.",)),
+                 hints=("A rule of thumb: the receiver uses the ACK it received as its SEQ.",)),
     QuestionSpec("speaks_first", "After the handshake, who sends data first: 'client' or "
                  "'server'?", _speaks_first,
                  hints=("Find the first segment with a payload and read its sender.",

@@ -20,27 +20,17 @@ LAB_ID = "02-loss"
 
 
 def build(variant: Variant) -> dict[str, Any]:
-    """A bulk transfer from client to server with one data segment lost on the way."""
-    from ....model.endpoint import Config
-    from ....sim.network import DropNth, Network
+    """A bulk transfer from client to server with one data segment lost on the way (the scenario
+    ``burst``)."""
+    from ....sim import scenarios
 
     rng = variant.rng()
     client_isn, server_isn = draw_isn(rng), draw_isn(rng)
     mss = rng.choice((500, 536, 1000, 1200))
     count = rng.randrange(7, 10)
     lost = rng.randrange(1, count - 3)  # >= 3 segments after it: three duplicate ACKs
-    data = bytes(rng.randrange(32, 127) for _ in range(count * mss))
-    config = {"mss": mss, "initial_cwnd": count + 2}
-    net = Network.pair(Config(isn=client_isn, **config), Config(isn=server_isn, **config),
-                       delay=0.05, bandwidth=mss * 100.0,
-                       rules=[DropNth(src="client", kind="data", n=lost)])
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", data))
-    net.close_on_eof("server")
-    net.at(3.0, "client", "close")
-    trace = net.run()
-    trace.meta.update(scenario="lab 02: one data segment lost", mss=mss, lost=lost)
+    trace = scenarios.run("burst", segments=count, lose=lost, mss=mss, client_isn=client_isn,
+                          server_isn=server_isn)
     return {"trace": trace, "mss": mss, "count": count, "lost_index": lost}
 
 

@@ -36,24 +36,12 @@ def build(variant: Variant) -> dict[str, Any]:
 
 
 def _run(params: dict[str, Any], receiver: str) -> Any:
-    from ....model.endpoint import Config
-    from ....sim.network import HoldBack, Network
+    """The variant's transfer (the scenario ``burst``) with one segment held back."""
+    from ....sim import scenarios
 
-    mss, count = params["mss"], params["count"]
-    data = bytes(65 + i % 26 for i in range(mss * count))
-    net = Network.pair(Config(isn=params["client_isn"], mss=mss, initial_cwnd=count + 2),
-                       Config(isn=params["server_isn"], mss=mss, receiver=receiver),
-                       delay=0.05, bandwidth=mss * 100.0,
-                       rules=[HoldBack(src="client", kind="data", n=params["late"], times=1,
-                                       extra=0.05)])
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", data))
-    net.close_on_eof("server")
-    net.at(5.0, "client", "close")
-    trace = net.run()
-    trace.meta.update(scenario=f"lab 03: reordering, {receiver} receiver", receiver=receiver)
-    return trace
+    return scenarios.run("burst", segments=params["count"], hold=params["late"], extra=0.05,
+                         receiver=receiver, close_at=5.0, mss=params["mss"],
+                         client_isn=params["client_isn"], server_isn=params["server_isn"])
 
 
 def _client_isn(facts: dict[str, Any]) -> int:

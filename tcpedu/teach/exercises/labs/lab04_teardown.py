@@ -31,25 +31,12 @@ def build(variant: Variant) -> dict[str, Any]:
 
 
 def _run(params: dict[str, Any], closer: str, passive_closes: bool) -> Any:
-    from ....model.endpoint import Config
-    from ....sim.network import Network
+    """The variant's exchange and close (the scenario ``exchange_close``)."""
+    from ....sim import scenarios
 
-    msl = params["msl"]
-    net = Network.pair(Config(isn=params["client_isn"], msl=msl),
-                       Config(isn=params["server_isn"], msl=msl), delay=0.05)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    payload = b"r" * params["size"]
-    net.on("client", "connected", lambda n, now, _e: n.call(now, "client", "send", payload))
-    net.on("server", "received", lambda n, now, _e: n.call(now, "server", "send", payload),
-           after=0.01)
-    net.at(0.5, closer, "close")
-    if passive_closes:
-        net.close_on_eof("server" if closer == "client" else "client", after=0.2)
-    trace = net.run(until=4 * msl + 5)
-    trace.meta.update(scenario=f"lab 04: {closer} closes first"
-                      + ("" if passive_closes else ", server never closes"), msl=msl)
-    return trace
+    return scenarios.run("exchange_close", closer=closer, passive_closes=passive_closes,
+                         size=params["size"], msl=params["msl"],
+                         client_isn=params["client_isn"], server_isn=params["server_isn"])
 
 
 def _passive(facts: dict[str, Any]) -> str:

@@ -139,11 +139,11 @@ SPEC = LabSpec(LAB_ID, "Reading a real capture: what went wrong?", build, (
     QuestionSpec("retransmissions", "How many segments does the analysis tag as "
                  "retransmissions?", _retransmissions,
                  hints=("Each SegmentSent has `tags`; look for 'retransmission'.",)),
-    QuestionSpec("retransmission_seq", "What is the SEQ of the retransmission number "
-                 "lab.facts['retransmission_number'] (counting from 1)?", _kth_retransmission,
+    QuestionSpec("retransmission_seq", "What is the SEQ of the retransmission whose number "
+                 "lab.given() printed (counting from 1)?", _kth_retransmission,
                  hints=("Relative (as Wireshark shows) or absolute numbers are both fine.",)),
-    QuestionSpec("dup_ack_frame", "What is the frame number of duplicate ACK number "
-                 "lab.facts['dup_ack_number'] (counting from 1)?", _kth_dup_ack,
+    QuestionSpec("dup_ack_frame", "What is the frame number of the duplicate ACK whose number "
+                 "lab.given() printed (counting from 1)?", _kth_dup_ack,
                  hints=("SegmentSent.frame is the capture's frame number.",)),
     QuestionSpec("diagnosis", "What went wrong in this transfer? One of 'reset', 'zero window', "
                  "'loss', 'reordering', 'nothing'.", _diagnosis,

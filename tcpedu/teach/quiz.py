@@ -1,23 +1,31 @@
 """Quiz widgets: a question, an answer box, and immediate feedback that names the mistake.
 
-:func:`ack_quiz` builds "what ACK number does the server send now?" from any Trace, with a
-table of the usual wrong answers (forgot the +1 of a SYN, added the SEQ instead of the length,
-answered the segment's own SEQ, ignored a hole...) and what each one means.
+(They live in ``teach``, beside the exercise engine they judge with; ``views`` stays below it.)
+
+A :class:`Quiz` judges with the course's one exercise engine (:mod:`tcpedu.teach.exercises`): the
+same forms (every correct way of writing an answer), the same mistake detectors and the same
+messages as the notebooks' ``qN.check()`` and the labs. :func:`ack_quiz` builds "what ACK number
+does the server send now?" from any Trace, with the usual wrong answers (forgot the +1 of a SYN,
+added the SEQ instead of the length, answered the segment's own SEQ, acknowledged a segment
+beyond a hole...) and what each one means.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
 
-from ...errors import ParameterError
-from ...model.segment import Flags
-from ...reading.timeline import Timeline, sender_of
-from ...trace import SegmentSent, Trace
+from ..errors import ParameterError
+from ..model.segment import Flags
+from ..reading.timeline import Timeline, sender_of
+from ..trace import SegmentSent, Trace
+from .exercises.core import Expected, judge, matching_mistake
+from .exercises.detectors import Mistake, acked_out_of_order, forgot_syn_fin
+from .exercises.forms import Choice, Count, SeqNumber, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,26 +39,32 @@ class Verdict:
 class Quiz:
     """A question with one right answer and specific feedback for known wrong answers.
 
-    ``mistakes`` maps a wrong answer to what it reveals; ``hint`` is shown for any other wrong
-    answer; ``explanation`` follows a right one. ``choices`` makes it multiple choice; otherwise
-    an integer is typed (``kind=int``) or text (``kind=str``).
+    ``answer`` is either an :class:`~tcpedu.teach.exercises.core.Expected` (its form, mistakes and
+    detectors judge) or a plain value: then ``mistakes`` maps a wrong answer to what it reveals,
+    ``choices`` makes it multiple choice, and otherwise a number (``kind=int``) or text
+    (``kind=str``) is typed. ``hint`` answers any other wrong answer; ``explanation`` follows a
+    right one.
     """
 
     def __init__(self, question: str, answer: Any, *, mistakes: Mapping[Any, str] | None = None,
                  hint: str = "Not quite: try again.", explanation: str = "",
-                 choices: list[Any] | None = None, kind: type = int,
-                 normalise: Callable[[Any], Any] | None = None) -> None:
+                 choices: list[Any] | None = None, kind: type = int) -> None:
         if kind not in (int, str):
             raise ParameterError(f"kind={kind!r}: choose int or str")
         if choices is not None and answer not in choices:
             raise ParameterError(f"the answer {answer!r} is not among the choices {choices!r}")
+        if isinstance(answer, Expected):
+            self.expected = answer
+        else:
+            form = (Choice(tuple(map(str, choices))) if choices is not None
+                    else Count(described="a number") if kind is int else Text())
+            self.expected = Expected(form.read(answer), form, tuple(
+                Mistake(wrong, why) for wrong, why in (mistakes or {}).items()),
+                why=explanation)
         self.question = question
-        self.answer = answer
-        self.mistakes = dict(mistakes or {})
+        self.answer = self.expected.value
         self.hint = hint
-        self.explanation = explanation
-        self.kind = kind
-        self.normalise = normalise or (lambda v: v.strip().lower() if isinstance(v, str) else v)
+        self.explanation = explanation or self.expected.why
         self.attempts: list[Any] = []
         if choices is not None:
             self.input = W.RadioButtons(options=list(choices), value=None)
@@ -67,21 +81,18 @@ class Quiz:
         self.widget.add_class("tcpedu-quiz")
 
     def check(self, value: Any) -> Verdict:
-        """Judge ``value`` (does not touch the widget)."""
-        if value is None or (isinstance(value, str) and not value.strip()):
+        """Judge ``value`` with the exercise engine (does not touch the widget)."""
+        if isinstance(value, str) and not value.strip():
+            value = None
+        outcome, message = judge(self.expected, value)
+        if outcome == "unanswered":
             return Verdict(False, "Type an answer first.")
-        if self.kind is int and isinstance(value, str):
-            try:
-                value = int(value.strip(), 0)
-            except ValueError:
-                return Verdict(False, f"{value.strip()!r} is not a whole number.")
-        got = self.normalise(value)
-        if got == self.normalise(self.answer):
-            return Verdict(True, f"Right: {self.answer}. {self.explanation}".strip())
-        for wrong, why in self.mistakes.items():
-            if got == self.normalise(wrong):
-                return Verdict(False, why)
-        return Verdict(False, self.hint)
+        if outcome == "correct":
+            shown = self.expected.form.show(self.expected.value)
+            return Verdict(True, f"Right: {shown}. {self.explanation}".strip())
+        if outcome == "incorrect" and matching_mistake(self.expected, value) is None:
+            return Verdict(False, self.hint)
+        return Verdict(False, message)
 
     def submit(self, value: Any) -> Verdict:
         """Check ``value`` and show the feedback."""
@@ -117,21 +128,24 @@ def ack_quiz(trace: Trace, step: int | None = None, *, relative: bool = True) ->
     seq = tl.seq(src, seg.seq)
     n = len(seg.payload)
     expected = tl.ack(sender_of(answer_seg), answer_seg.segment.ack)
-    consumed = ("a SYN" if seg.flags & Flags.SYN else "a FIN" if seg.flags & Flags.FIN else "")
-    mistakes: dict[int, str] = {}
+    flag = "SYN" if seg.flags & Flags.SYN else "FIN" if seg.flags & Flags.FIN else ""
+    mistakes: list[Mistake] = []
 
-    def add(value: int, why: str) -> None:
-        if value != expected and value not in mistakes:
-            mistakes[value] = why
+    def add(value: int, why: str, kind: str = "specific") -> None:
+        if value != expected and all(m.value != value for m in mistakes):
+            mistakes.append(Mistake(value, why, kind))
 
     if expected < seq + seg.seg_len:
-        add(seq + seg.seg_len, f"That would acknowledge the segment itself, but byte {expected} "
-            f"is still missing: the ACK is cumulative, so it stays at {expected} (a duplicate "
-            "ACK) until the hole is filled.")
+        slip = acked_out_of_order(seq + seg.seg_len)
+        add(slip.value, f"That would acknowledge the segment itself, but byte {expected} is "
+            f"still missing. {slip.message} It stays at {expected} (a duplicate ACK).",
+            slip.kind)
     add(seq, f"{seq} is the SEQ of the segment {receiver} received. The ACK names the next byte "
         "it expects: SEQ + the bytes the segment consumed.")
-    if consumed:
-        add(seq + n, f"Almost: {consumed} consumes one sequence number, so add 1.")
+    if flag:
+        slip = forgot_syn_fin(seq + seg.seg_len, flag, SeqNumber())
+        add(seq + n, f"Almost: a {flag} consumes one sequence number, so add 1. "
+            f"({slip.message})", slip.kind)
     else:
         add(seq + 1, f"+1 is only for SYN and FIN. This segment carries {n} bytes of data, so "
             f"add {n}.")
@@ -143,10 +157,11 @@ def ack_quiz(trace: Trace, step: int | None = None, *, relative: bool = True) ->
             "SEQ + length.")
     question = (f"{receiver.capitalize()} has just received {tl.label(got)}. What ACK number "
                 f"does {receiver} send now?")
-    return Quiz(question, expected, mistakes=mistakes, hint=(
+    answer = Expected(expected, SeqNumber(), tuple(mistakes),
+                      why=f"ACK = {expected}: the next byte {receiver} expects.")
+    return Quiz(question, answer, hint=(
         "Not quite. Start from the SEQ of what arrived and count the sequence numbers it "
-        "consumed (payload bytes, +1 for SYN or FIN); if a hole remains, the ACK stays put."),
-        explanation=f"ACK = {expected}: the next byte {receiver} expects.")
+        "consumed (payload bytes, +1 for SYN or FIN); if a hole remains, the ACK stays put."))
 
 
 def _pick(tl: Timeline, step: int | None) -> tuple[SegmentSent, SegmentSent]:

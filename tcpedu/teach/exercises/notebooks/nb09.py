@@ -1,0 +1,67 @@
+"""09 · Real traffic: option bytes, duplicate ACKs in a capture, who reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Expected, LabSpec, QuestionSpec
+from ..detectors import Mistake
+from ..forms import Choice, Count
+
+
+def build(_variant: Any) -> dict[str, Any]:
+    from ....capture import live
+    from ....reading.analysis import analyze, summarize
+
+    return {"real": analyze(live.shipped_capture("transfer")),
+            "loss_tags": summarize(live.shipped_capture("loss")).streams[0].tags,
+            "aborted": analyze(live.shipped_capture("reset"))}
+
+
+def _option_bytes(facts: dict[str, Any]) -> Expected:
+    real = facts["real"]
+    syns = [s.segment for s in real.segments() if s.segment.has("S")]
+    mss = min(s.options.mss for s in syns if s.options.mss)
+    data = [s.segment for s in real.segments("server") if s.segment.payload]
+    right = mss - max(len(d.payload) for d in data)
+    return Expected(right, Count(described="a number of bytes"), (
+        Mistake(10, "The timestamps option is 10 bytes, but options are padded to a multiple "
+                    "of 4 (two NOPs in front)."),
+        Mistake(20, "20 bytes is the fixed TCP header, which the MSS already leaves out."),
+    ), why=f"The timestamps option (10 bytes + 2 NOPs) rides on every segment, so {mss} − "
+           f"{right} = {mss - right} bytes remain for data.", code="MSS minus the largest payload")
+
+
+def _dup_acks(facts: dict[str, Any]) -> Expected:
+    tags = facts["loss_tags"]
+    right = tags.get("dup-ack", 0)
+    return Expected(right, Count(described="a number of segments"), (
+        Mistake(3, "Three is the threshold for fast retransmit; the client kept sending "
+                   "duplicates after it too."),
+        Mistake(right + tags.get("window-update", 0),
+                f"{tags.get('window-update', 0)} of those identical ACKs are window updates (the "
+                "window grew), which Wireshark does not count as duplicates."),
+    ), why=f"{right}: three before the fast retransmission and more while a hole was still "
+           "open.", code="summarize(...).streams[0].tags['dup-ack']")
+
+
+def _first_rst(facts: dict[str, Any]) -> Expected:
+    first = next(s for s in facts["aborted"].segments() if s.segment.has("R"))
+    other = "server" if first.src == "client" else "client"
+    return Expected(first.src, Choice(("client", "server")), (
+        Mistake(other, f"The {other} was still sending; the side that gave up was the "
+                       f"{first.src} — its application closed with data unread, and Linux "
+                       "answers that with RST instead of FIN."),
+    ), why=f"The {first.src} closed with unread data in its buffer: Linux aborts with RST, and "
+           "sends another RST for every segment still arriving.",
+           code='next(s for s in aborted.segments() if s.segment.has("R")).src')
+
+
+SPEC = LabSpec("09-real-traffic", "Real traffic", build, (
+    QuestionSpec("option_bytes", "How many bytes of options does each data segment carry?",
+                 _option_bytes, hints=("MSS minus the largest payload.",)),
+    QuestionSpec("dup_acks", "How many segments are tagged as duplicate ACKs?", _dup_acks,
+                 hints=("Count the 'dup-ack' tags in the table above.",)),
+    QuestionSpec("first_rst_sender", "Which side sends the first RST?", _first_rst,
+                 hints=("Which application gave up?",)),
+))
