@@ -65,7 +65,7 @@ def _lost_seq(facts: dict[str, Any]) -> Expected:
     seq, size = lost.segment.seq, len(lost.segment.payload)
     return Expected(seq, SeqNumber(base=_client_isn(facts)), (
         Mistake((seq + size) % SEQ_SPACE, "that is the segment after the lost one: it arrived "
-                                          "(out of order)", "out-of-order"),
+                                          "(out of order)"),
         Mistake((seq - size) % SEQ_SPACE, "that segment arrived fine; look for the one marked "
                                           "lost"),
         Mistake(end_of(lost), "that is where the lost segment ends; give its first SEQ"),
