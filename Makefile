@@ -35,7 +35,7 @@ system-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check tcpedu tests benchmarks scripts notebooks course
 	$(VENV)/bin/lint-imports
 
 lab: $(STAMP)
