@@ -432,3 +432,21 @@ def test_sack_blocks_are_relative_to_the_other_sides_isn_as_tshark_shows_them(tm
     ours = {r.frame: r.segment.options.sack for r in trace.segments() if r.segment.options.sack}
     assert ours == theirs and len(ours) == 4
     assert ours[5] == ((1001, 2001),)                         # the ISN is 4e9: wrapped, relative
+
+
+# -- real captures (tcpdump's test suite, BSD licence: ../shared/captures/tcpdump-tests) -----------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "captures" / "tcpdump-tests"
+REAL = ["geneve.pcap", "geneve-gcp.pcap", "gso-ipv4-vxlan-ipv4.pcap", "gso-ipv6-vxlan-ipv6.pcap",
+        "gso-ipv4-geneve-ipv6.pcap", "gso-ipv6-geneve-ipv4.pcap", "wccp_redirect_gre.pcap",
+        "lspping-fec-ldp.pcap", "bgp_vpn_attrset.pcap", "arcnet-rfc1051-arp-icmp-http.pcap",
+        "arcnet-rfc1201-arp-icmp-http.pcap", "ipoib.pcap", "of10_s4810.pcap"]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_tunnelled_captures_agree_with_tshark(name):
+    """VXLAN, Geneve, GRE/WCCP, PPP + MPLS, PPP, ARCnet, IPoIB, 802.3 + LLC from real machines."""
+    path = CORPUS / name
+    if not path.exists():
+        pytest.fail(f"{name} missing from {CORPUS}")
+    assert assert_agrees(path, min_tag_agreement=1.0) > 0

@@ -7,11 +7,12 @@ keeps a fast path for plain Ethernet/IPv4/TCP). Understood:
 
 - link types: Ethernet (1; 802.3 + LLC/SNAP too), raw IP (12, 14, 101, 228, 229), BSD null (0),
   OpenBSD loop (108), Linux cooked SLL (113) and SLL2 (276), Cisco HDLC (104), IEEE 802.11 (105)
-  and radiotap + 802.11 (127) data frames with LLC/SNAP, NFLOG (239, its TLVs);
+  and radiotap + 802.11 (127) data frames with LLC/SNAP, NFLOG (239, its TLVs), PPP (9, 50),
+  ARCnet (7, 129), IP over InfiniBand (242);
 - ethertypes: IPv4, IPv6, 802.1Q/802.1ad/QinQ tags, MPLS label stacks (unicast and multicast),
   PPPoE session (PPP carrying IPv4 or IPv6), transparent Ethernet bridging;
 - inside IP: IPv4-in-IP (4in4, 4in6), IPv6-in-IP (6in4, 6in6), GRE (checksum, key and sequence
-  number fields; ERSPAN I, II and III), UDP to VXLAN (4789), Geneve (6081) and GTP-U (2152);
+  number fields; ERSPAN I, II and III; WCCP), UDP to VXLAN (4789), Geneve (6081) and GTP-U (2152);
 - IPv4 and IPv6 fragments, reassembled as Wireshark does (:class:`Reassembler`): the datagram is
   reported at the frame that completes it, with its whole length.
 
@@ -179,7 +180,8 @@ def _ipv6(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
     if end - pos < 40 or buf[pos] >> 4 != 6:
         return MALFORMED
     plen = _U16(buf, pos + 4)[0]
-    if plen and pos + 40 + plen < rend:                     # 0: jumbogram or offload
+    # 0: a jumbogram or BIG TCP/GSO offload, read to the end of the frame (tshark 4.0 gives up)
+    if plen and pos + 40 + plen < rend:
         rend = pos + 40 + plen
     if end > rend:
         end = rend
@@ -264,7 +266,9 @@ def _udp(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
     if end - pos < 8:
         return MALFORMED
     sport, dport, length = _U16(buf, pos)[0], _U16(buf, pos + 2)[0], _U16(buf, pos + 4)[0]
-    if length >= 8 and pos + length < rend:
+    if length < 8:                  # tshark 4.0 stops here too ("BAD UDP LENGTH"), even for 0
+        return MALFORMED
+    if pos + length < rend:
         rend = pos + length
         if end > rend:
             end = rend
@@ -313,6 +317,14 @@ def _gtp_u(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
             nxt = buf[at + size - 1]
             at += size
     return _ip_by_version(buf, at, end, rend, ctx)
+
+
+def _wccp(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
+    """GRE's WCCP: the redirected IP packet, after a 4-byte redirect header unless IPv4 follows
+    at once (WCCP version 1)."""
+    if pos >= end:
+        return MALFORMED
+    return _ip_by_version(buf, pos if buf[pos] >> 4 == 4 else pos + 4, end, rend, ctx)
 
 
 def _erspan_ii(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
@@ -421,6 +433,33 @@ def _cisco_hdlc(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step
     return ETHERTYPES, _U16(buf, pos + 2)[0], buf, pos + 4, end, rend
 
 
+_ARCNET_IP = {0xF0: 0, 0xD4: 3, 0xC4: 3}   # protocol id -> bytes before IP (RFC 1051, 1201, 2497)
+
+
+def _arcnet(header: int) -> Decoder:
+    """ARCnet (BSD: source, destination; Linux: also a 2-byte offset), a protocol id, and for the
+    RFC 1201 framing a split flag and a sequence number."""
+    def decode(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
+        at = pos + header
+        if at + 1 > end:
+            return MALFORMED
+        extra = _ARCNET_IP.get(buf[at])
+        if extra is None:
+            return NOT_TCP
+        if extra and at + 2 <= end and buf[at + 1] == 0xFF:       # exception packet
+            extra += 4
+        return _ip_by_version(buf, at + 1 + extra, end, rend, ctx)
+    return decode
+
+
+def _ipoib(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
+    """IP over InfiniBand as captured on Linux: a 40-byte pseudo-header with the destination
+    address, then the RFC 4391 header (ethertype, 2 reserved bytes)."""
+    if end - pos < 44:
+        return MALFORMED
+    return ETHERTYPES, _U16(buf, pos + 40)[0], buf, pos + 44, end, rend
+
+
 def _skip(size: int) -> Decoder:
     """A link header of ``size`` bytes, then IP (its version read from the packet)."""
     def decode(buf: bytes, pos: int, end: int, rend: int, ctx: Context) -> Step:
@@ -515,18 +554,18 @@ ETHERTYPES: dict[int, Decoder] = {
 }
 
 #: PPP protocol -> decoder.
-PPP_PROTOCOLS: dict[int, Decoder] = {0x0021: _ipv4, 0x0057: _ipv6}
+PPP_PROTOCOLS: dict[int, Decoder] = {0x0021: _ipv4, 0x0057: _ipv6, 0x0281: _mpls, 0x0283: _mpls}
 
 #: GRE protocol type -> decoder (ethertypes, plus ERSPAN).
 GRE_PROTOCOLS: dict[int, Decoder] = {
     **ETHERTYPES, 0x880B: _ppp,
-    0x88BE: _erspan_ii, _ERSPAN_I: _ethernet, 0x22EB: _erspan_iii,
+    0x88BE: _erspan_ii, _ERSPAN_I: _ethernet, 0x22EB: _erspan_iii, 0x883E: _wccp,
 }
 
 #: pcap/pcapng link type -> decoder.
 LINK_TYPES: dict[int, Decoder] = {
     1: _ethernet, 113: _sll, 276: _sll2, 104: _cisco_hdlc, 105: _ieee80211, 127: _radiotap,
-    239: _nflog,
+    239: _nflog, 9: _ppp, 50: _ppp, 7: _arcnet(2), 129: _arcnet(4), 242: _ipoib,
     101: _skip(0), 12: _skip(0), 14: _skip(0), 228: _skip(0), 229: _skip(0),
     0: _skip(4), 108: _skip(4),
 }

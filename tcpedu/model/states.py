@@ -185,8 +185,7 @@ def arrival_transitions(state: State, *, syn: bool = False, ack: bool = False, f
 
     The ONE place that chooses a state-change trigger from an arriving segment: the capture
     analysis (:mod:`tcpedu.reading.analysis`) infers a receiver's states with it, and the
-    endpoint (:mod:`tcpedu.model.endpoint`) is to choose its own triggers with it too (the
-    endpoint split of issue 13 moves it onto this function).
+    endpoint (:mod:`tcpedu.model.endpoint`) chooses its own triggers with it.
 
     The caller says what the segment carries once its own checks passed: ``syn``, ``ack`` (an
     acceptable ACK; in SYN-RECEIVED one that acknowledges our SYN), ``fin`` (a FIN taken in

@@ -34,12 +34,9 @@ APP_TEXT: dict[str, str] = {
     "abort": "{node}'s application aborts the connection: TCP sends RST and forgets it.",
     "received": "{node}'s application reads {detail}, in order and without gaps.",
     "eof": "{node}'s application sees the end of the peer's data (the FIN arrived).",
-    "peerclosed": "{node}'s application sees the end of the peer's data (the FIN arrived).",
     "connected": "{node}'s application is told the connection is open.",
     "closed": "{node}'s application is told the connection is fully closed.",
-    "connectionclosed": "{node}'s application is told the connection is fully closed.",
     "reset": "{node}'s application is told the connection was reset.",
-    "connectionreset": "{node}'s application is told the connection was reset (RST).",
     "segment-ignored": "{node} does not take the segment in as it stands: {detail}.",
     "pause_reading": "{node}'s application stops reading: its receive buffer fills and the "
                      "window it advertises shrinks.",

@@ -47,7 +47,9 @@ def wait_until(page, check, what: str) -> None:
 
 
 def press(page, player, key: str) -> None:
-    player.locator(".tcpedu-player").first.focus()
+    """Focus the player (``player`` is the player or holds one) and press ``key``."""
+    player.evaluate("el => (el.matches('.tcpedu-player') ? el"
+                    " : el.querySelector('.tcpedu-player')).focus()")
     page.keyboard.press(key)
 
 
@@ -144,6 +146,10 @@ def test_buttons_slider_and_keys_step_in_the_browser(lab_page, artifacts) -> Non
     wait_until(lab_page, lambda: counter(player)[0] == 3, "slider to step 3")
     press(lab_page, player, "ArrowRight")
     assert counter(player)[0] == 4
+    press(lab_page, player, " ")  # space: play
+    assert "Pause" in player.locator(".tcpedu-play").inner_text()
+    press(lab_page, player, " ")  # and pause
+    assert "Play" in player.locator(".tcpedu-play").inner_text()
 
 
 def test_segments_only_mode_skips_application_events(lab_page) -> None:
@@ -352,3 +358,96 @@ def test_exported_page_steps_offline(browser, tmp_path, artifacts) -> None:
     assert errors == []
     assert all(u.startswith(("file:", "blob:", "data:")) for u in requests), requests
     page.close()
+
+
+# -- lecture mode: projector look, light and dark ---------------------------------------------------
+
+#: Relative luminance contrast of every drawn colour against the player's background, the
+#: smallest font, the thinnest line, and whether the player fits the notebook's view.
+MEASURE = """el => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05); };
+  const bg = rgb(getComputedStyle(el).backgroundColor);
+  let contrast = 99, worst = '', font = 99, thinnest = 99;
+  for (const node of el.querySelectorAll('.tcpedu-seg, .tcpedu-lifeline, text, button, td')) {
+    if (node.closest('[hidden], .tcpedu-sr-only')) continue;
+    const box = node.getBoundingClientRect(); if (!box.width && !box.height) continue;
+    const style = getComputedStyle(node);
+    const c = ratio(rgb(style.color), bg);
+    if (c < contrast) { contrast = c; worst = node.className.baseVal || node.className || node.tagName; }
+    if (node.matches('text, button, td')) font = Math.min(font, parseFloat(style.fontSize));
+  }
+  for (const line of el.querySelectorAll('.tcpedu-arrow, .tcpedu-lifeline')) {
+    thinnest = Math.min(thinnest, parseFloat(getComputedStyle(line).strokeWidth));
+  }
+  const view = el.closest('.jp-WindowedPanel-outer, .jp-Notebook').getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  return {contrast, worst, font, thinnest, dark: lum(bg) < 0.2,
+          fits: r.height <= view.height && el.scrollWidth <= el.clientWidth + 1};
+}"""
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_lecture_mode_is_legible_on_a_projector(browser, lab_url, artifacts, theme) -> None:
+    """lecture(): text >= 28 px, lines >= 3 px, colours >= 3:1 against the background, in
+    JupyterLab's light and dark themes; with the file browser folded away it fits 1280×720."""
+    page = browser.new_page(viewport=VIEWPORT)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    name = f"lecture-{theme.split()[-1].lower()}.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from tcpedu import scenarios\nfrom tcpedu.views.widgets import lecture\n"
+        "lecture(scenarios.run('loss_rto'))")], metadata=nbformat.read(NOTEBOOK, 4).metadata)
+    urllib.request.urlopen(urllib.request.Request(
+        f"{lab_url}/api/contents/{name}", data=json.dumps(
+            {"type": "notebook", "content": json.loads(nbformat.writes(nb))}).encode(),
+        method="PUT", headers={"Content-Type": "application/json"}), timeout=30).close()
+    try:
+        open_and_run(page, lab_url, name, name.removesuffix(".ipynb"), 1)
+        page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', "
+                      f"{{theme: '{theme}'}})")
+        if page.locator(".jp-SideBar.jp-mod-left .lm-mod-current").count():
+            page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+        player = page.locator(".tcpedu-player").first
+        player.wait_for(timeout=WAIT_MS)
+        page.wait_for_timeout(800)  # the theme's CSS and the new width
+        player.evaluate("el => el.scrollIntoView({block: 'start'})")
+        for _ in range(12):
+            press(page, player, "ArrowRight")
+        got = player.evaluate(MEASURE)
+        page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}.png"))
+        assert got["dark"] == (theme == "JupyterLab Dark"), got
+        assert got["font"] >= 28, got
+        assert got["thinnest"] >= 3, got
+        assert got["contrast"] >= 3, got
+        assert got["fits"], got
+        press(page, player, "End")
+        assert current_step_visible(page, player)
+        player.locator(".tcpedu-tab-diagram").click()
+        assert player.evaluate(MEASURE)["font"] >= 28
+        page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}-diagram.png"))
+        assert errors == []
+    finally:
+        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                      "{theme: 'JupyterLab Light'})")
+        page.close()
+        shut_down_kernels(lab_url, name)
+
+
+def test_keyboard_focus_is_visible_and_the_narration_is_announced(lab_page) -> None:
+    player = player_n(lab_page, 0)
+    player.scroll_into_view_if_needed()
+    player.locator(".tcpedu-play").focus()
+    lab_page.keyboard.press("Tab")  # to Step ▶, by keyboard: the focus ring must show
+    focused = lab_page.evaluate(
+        "() => { const e = document.activeElement; const s = getComputedStyle(e);"
+        " return {cls: e.className, outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }")
+    assert "tcpedu-" in focused["cls"] and focused["outline"] != "none" and focused["width"] >= 2
+    live = player.locator(".tcpedu-narration")
+    assert live.get_attribute("aria-live") == "polite"
+    desc = player.locator(".tcpedu-ladder").get_attribute("aria-labelledby")
+    assert "Ladder diagram" in lab_page.locator(f"#{desc}").text_content()

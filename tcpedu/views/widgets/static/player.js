@@ -12,10 +12,10 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /** Sizes per look (CSS pixels). Fonts also live in player.css; these place things. */
 const LOOKS = {
-  notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [112, 30],
+  notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [118, 30],
               cell: [128, 46], line: 2.5 },
-  projector: { row: 44, font: 28, head: 84, gutter: 128, ladderH: 420, box: [218, 46],
-               cell: [232, 66], line: 4 },
+  projector: { row: 44, font: 28, head: 84, gutter: 128, ladderH: 390, box: [224, 44],
+               cell: [232, 57], line: 4 },
 };
 
 /** Glyphs that double a mark's colour and line style. */
@@ -71,7 +71,8 @@ function ladderSVG(data, cur, width, height, look, hover, clipId) {
   const L = LOOKS[look];
   const steps = data.steps;
   const n = steps.length;
-  const rows = Math.max(3, Math.floor((height - L.head - 6) / L.row));
+  const top = L.head + L.font * 0.8;  // room for the first row's label
+  const rows = Math.max(3, Math.floor((height - top - 6) / L.row));
   const first = Math.max(0, Math.min(cur - rows + 2, n - rows));
   const last = Math.min(n - 1, first + rows - 1);
   const nodes = data.nodes;
@@ -81,14 +82,15 @@ function ladderSVG(data, cur, width, height, look, hover, clipId) {
     xs[name] = nodes.length === 1 ? (left + right) / 2
       : left + (right - left) * (i / (nodes.length - 1));
   });
-  const y = (row) => L.head + (row - first + 0.5) * L.row;
+  const y = (row) => top + (row - first + 0.5) * L.row;
   const out = [];
   out.push(`<rect class="tcpedu-bg" x="0" y="0" width="${width}" height="${height}"/>`);
   // The current step's band.
   out.push(`<rect class="tcpedu-current-band" x="2" y="${y(cur) - L.row / 2}" width="${width - 4}"`
     + ` height="${L.row}" rx="4"/>`);
   // Axis: the step's time where it changes; a compressed pause drawn as a break.
-  out.push(`<text class="tcpedu-axis-title" x="6" y="${L.head - 8}">time ↓</text>`);
+  out.push(`<text class="tcpedu-axis-title" x="6" y="${L.head - 8}">steps ↓<title>One row per step,`
+    + ` not drawn to scale: the time is written where it changes; ⋯ marks a long pause.</title></text>`);
   for (let r = first; r <= last; r++) {
     const s = steps[r];
     const prev = r > 0 ? steps[r - 1] : null;
@@ -325,7 +327,7 @@ function render({ model, el }) {
   const tabButtons = {};
   for (const name of tabNames) {
     tabButtons[name] = h("button", { class: `tcpedu-tab tcpedu-tab-${name}`, type: "button",
-      role: "tab", text: name === "diagram" ? "state diagram" : name });
+      role: "tab", text: name === "diagram" && look !== "projector" ? "state diagram" : name });
     tabButtons[name].addEventListener("click", () => { tab = name; draw(); });
     tabs.append(tabButtons[name]);
   }
@@ -378,7 +380,7 @@ function render({ model, el }) {
   function ladderSize() {
     const width = Math.max(320, Math.floor(ladderBox.clientWidth || (look === "projector" ? 900 : 470)));
     let height = L.ladderH;
-    if (maxRows) height = Math.min(height, L.head + maxRows * L.row + 8);
+    if (maxRows) height = Math.min(height, L.head + L.font + maxRows * L.row + 8);
     return [width, height];
   }
 
@@ -434,7 +436,8 @@ function render({ model, el }) {
     legendPane.innerHTML = `<ul class="tcpedu-legend">${LEGEND.map(([k, words]) =>
       `<li><svg width="56" height="${L.font}" aria-hidden="true"><line class="tcpedu-seg-${k} tcpedu-swatch"`
       + ` x1="2" x2="54" y1="${L.font / 2}" y2="${L.font / 2}"/></svg> ${esc(words)}</li>`).join("")}</ul>`
-      + `<p>Keys: → next, ← back, space play/pause, Home first, End last. Point at or click an arrow`
+      + `<p>The ladder has one row per step (not drawn to time scale): the time is written where it`
+      + ` changes, and ⋯ marks a long pause.</p><p>Keys: → next, ← back, space play/pause, Home first, End last. Point at or click an arrow`
       + ` for its fields${data.can_what_if ? "; click it to ask “what if it were lost?”" : ""}.</p>`;
   }
 
@@ -482,6 +485,7 @@ function render({ model, el }) {
     sentence.textContent = s.text;
     back.disabled = cur === 0;
     forward.disabled = cur === n - 1;
+    root.classList.toggle("tcpedu-showing-diagram", tab === "diagram");
     for (const [name, button] of Object.entries(tabButtons)) {
       button.setAttribute("aria-selected", String(name === tab));
       button.classList.toggle("tcpedu-active", name === tab);
