@@ -22,7 +22,7 @@ from tcpedu.views.plot import (
     plot_seq_time,
     plot_state_diagram,
 )
-from tcpedu.views.plot.frames import DiagramFrames, LadderFrames
+from tcpedu.views.plot.frames import LadderFrames
 from tcpedu.views.plot.ladder import CAPTURE_SLANT
 from tcpedu.views.plot.palette import OKABE_ITO, SEGMENT_STYLES, segment_kind
 
@@ -279,16 +279,6 @@ def test_frames_scroll_so_the_current_step_is_always_in_view() -> None:
     frames.draw(900)
     lo, hi = sorted(frames.figure.axes[0].get_ylim())
     assert lo <= 900 <= hi and hi - lo < 25
-
-
-def test_diagram_frames_highlight_the_edge_of_each_step_and_cache() -> None:
-    tl = Timeline(vt.handshake())
-    frames = DiagramFrames(tl)
-    syn_rcvd = next(i for i, changes in enumerate(tl.change_at)
-                    if any(c.new == State.SYN_RECEIVED for c in changes))
-    edge = frames.edge_at(syn_rcvd)
-    assert (edge.source, edge.target) == (State.LISTEN, State.SYN_RECEIVED)
-    assert frames.png(syn_rcvd) is frames.png(syn_rcvd)
 
 
 def test_two_state_changes_in_one_step_share_one_label() -> None:

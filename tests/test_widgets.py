@@ -106,7 +106,9 @@ def test_long_trace_player_is_built_quickly_in_one_payload() -> None:
 
 
 def test_player_python_side_imports_no_matplotlib_numpy_or_pil() -> None:
-    code = ("import sys; from tcpedu.views.widgets import TracePlayer, lecture, ScenarioLab;"
+    """Ready for Pyodide: the player, the lab and ``tcpedu.plot`` itself (it loads lazily)."""
+    code = ("import sys; from tcpedu import plot; import tcpedu.views.plot.palette;"
+            "from tcpedu.views.widgets import TracePlayer, lecture, ScenarioLab;"
             "from tcpedu import scenarios; p = TracePlayer(scenarios.run('handshake'));"
             "p._repr_mimebundle_(); ScenarioLab('handshake');"
             "print(sorted(m for m in ('matplotlib', 'numpy', 'PIL') if m in sys.modules))")

@@ -267,7 +267,7 @@ class Arrivals:
             return
         if state is S_SYN_RECEIVED and not self._ack_of_syn(now, seg):
             return
-        fin_was_acked = self._our_fin_acked()
+        fin_was_acked = self._fin_queued and seq_gt(self.snd_una, self._fin_seq)
         if self._process_ack(now, seg, scale):
             if self._syn_queued is not None:  # the peer's SYN carried text (§3.10.7.2)
                 self._process_queued_syn_text(now)
@@ -327,7 +327,10 @@ class Arrivals:
     def _text_and_fin(self, now: float, seq: int, payload: bytes, fin: bool,
                       fin_was_acked: bool) -> None:
         """After the ACK field: our FIN acknowledged, then text (seventh) and FIN (eighth)."""
-        fin_acked_now = not fin_was_acked and self._our_fin_acked()
+        fin_acked_now = (not fin_was_acked and self._fin_queued
+                         and seq_gt(self.snd_una, self._fin_seq))
+        if not (payload or fin or fin_acked_now):
+            return  # a bare ACK: nothing for the seventh and eighth steps (the common case)
         state = self.state
         if fin_acked_now and state not in TEXT_STATES:  # CLOSING, LAST-ACK: nothing more comes
             self._arrive(ack=True, acks_fin=True)

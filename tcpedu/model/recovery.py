@@ -74,7 +74,9 @@ class LossRecovery:
             if recover is not None and seq_ge(ack, recover):
                 cc.on_recovery_end(seq_diff(snd_max, ack), now)
             elif self.sack:
-                pass  # RFC 6675: the endpoint sends what pipe allows (sack_sends)
+                self._prune(ack)  # RFC 6675: the endpoint then sends what pipe allows
+                if seq_lt(self.high_rxt, ack):
+                    self.high_rxt = ack
             else:
                 cc.on_partial_ack(acked, now)  # NewReno (RFC 6582 §3.2 step 5)
                 if seq_ge(ack, self.high_rxt):
@@ -195,7 +197,9 @@ class LossRecovery:
         while cwnd - self.pipe(una, snd_max) >= mss:
             hole = self.next_hole(una)
             if hole is None:
-                break
+                if self.scoreboard or not seq_lt(una, snd_max) or seq_lt(una, self.high_rxt):
+                    break
+                hole = (una, mss)  # no SACK news: the first unSACKed segment (NextSeg rule 3)
             out.append(hole)
             self.high_rxt = seq_add(hole[0], hole[1])
         return out

@@ -110,6 +110,8 @@ def check_player(page, player, artifacts: Path, shot: str) -> None:
     assert band, "the last step is not in view"
     look = "projector" if "tcpedu-look-projector" in (player.get_attribute("class") or "") \
         else "notebook"
+    page.mouse.move(1, 1)  # no arrow under the pointer: its fields would cover the picture
+    page.wait_for_timeout(100)
     smallest = player.evaluate(SMALLEST_TEXT)
     assert smallest["size"] >= MIN_FONT[look], smallest
     player.screenshot(path=str(artifacts / f"{shot}.png"))

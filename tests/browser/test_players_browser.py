@@ -146,6 +146,10 @@ def test_buttons_slider_and_keys_step_in_the_browser(lab_page, artifacts) -> Non
     wait_until(lab_page, lambda: counter(player)[0] == 3, "slider to step 3")
     press(lab_page, player, "ArrowRight")
     assert counter(player)[0] == 4
+    press(lab_page, player, " ")  # space: play
+    assert "Pause" in player.locator(".tcpedu-play").inner_text()
+    press(lab_page, player, " ")  # and pause
+    assert "Play" in player.locator(".tcpedu-play").inner_text()
 
 
 def test_segments_only_mode_skips_application_events(lab_page) -> None:

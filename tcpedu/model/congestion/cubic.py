@@ -77,7 +77,10 @@ class Cubic(Reno):
         else:
             self.w_max = cwnd
         self.epoch = None
-        return max(int(self.cwnd * BETA), 2 * mss)
+        # During fast recovery cwnd is inflated by the duplicate ACKs: use the flight then
+        # (§4.6 allows flight_size in place of cwnd).
+        base = min(self.cwnd, flight) if self.in_recovery else self.cwnd
+        return max(int(base * BETA), 2 * mss)
 
     def on_loss(self, kind: LossKind | str, flight: int, now: float) -> None:
         kind = loss_kind(kind)

@@ -1,5 +1,5 @@
-"""Frames for players and exports: the ladder up to a step (optionally with its narration) and the
-state diagram for a step, rendered to PNG with Agg.
+"""Frames for the GIF export: the ladder up to a step (optionally with its narration), rendered to
+PNG with Agg. (Players draw in the browser: ``tcpedu/views/widgets/static/player.js``.)
 
 One figure is built per renderer and reused: a frame only changes artists' visibility, arrow
 ends, the window and a caption, so a redraw costs tens of milliseconds even for long traces.
@@ -14,13 +14,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ...model.states import State, Transition
-from ...reading.timeline import Timeline, find_transition
+from ...reading.timeline import Timeline
 from .ladder import Ladder, ladder_figure
 from .palette import NODE_COLORS, OKABE_ITO, Theme, theme
-from .statediagram import StateDiagram
 
-#: Default number of ladder rows a player shows at once (it scrolls beyond).
+#: Default number of ladder rows a GIF frame shows at once (it scrolls beyond).
 PLAYER_ROWS = 22
 
 
@@ -95,43 +93,6 @@ class LadderFrames:
     def png(self, step: int) -> bytes:
         """The frame as PNG bytes."""
         return to_png(self.image(step))
-
-
-class DiagramFrames:
-    """State-diagram pictures for each step, cached by (states, edge)."""
-
-    def __init__(self, timeline: Timeline, *, look: str | Theme = "notebook",
-                 scale: float = 0.55) -> None:
-        self.timeline = timeline
-        th = theme(look)
-        self.figure = Figure(figsize=(th.width * scale, th.width * scale * 0.85),
-                             dpi=th.dpi, facecolor="white")
-        self.canvas = FigureCanvasAgg(self.figure)
-        ax = self.figure.add_axes((0, 0, 1, 1))
-        self.diagram = StateDiagram(ax, edges="all", labels=False, look=th)
-        self._cache: dict[tuple, bytes] = {}
-
-    def edge_at(self, step: int) -> Transition | None:
-        """The edge taken at ``step`` (the last state change in it), if any."""
-        changes = self.timeline.change_at[step] if step >= 0 else []
-        if not changes:
-            return None
-        last = changes[-1]
-        return find_transition(last.old, last.new, last.trigger)
-
-    def png(self, step: int) -> bytes:
-        """The diagram with each node's state after ``step`` and the edge just taken."""
-        states: dict[str, State] = {n: s for n, s in self.timeline.states_at(step).items()
-                                    if n in ("client", "server")}
-        edge = self.edge_at(step)
-        key = (tuple(sorted(states.items())), edge)
-        if key not in self._cache:
-            self.diagram.highlight(states, edge)
-            self.canvas.draw()
-            img = Image.frombuffer("RGBA", self.canvas.get_width_height(),
-                                   self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-            self._cache[key] = to_png(img.convert("RGB"))
-        return self._cache[key]
 
 
 def _fixed_palette() -> Image.Image:

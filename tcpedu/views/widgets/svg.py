@@ -37,7 +37,7 @@ def ladder_svg(payload: dict[str, Any], look: str = "notebook") -> str:
     """Every step of ``payload`` (see :func:`~.payload.build_payload`) as an SVG ladder."""
     row, font, lw, width = SIZES.get(look, SIZES["notebook"])
     steps, nodes = payload["steps"], payload["nodes"]
-    head, gutter = 3 * font + 8, 6 * font
+    head, gutter = 4 * font + 10, 6 * font
     height = head + row * len(steps) + 10
     left, right = gutter + 14, width - 14
     xs = {n: (left + right) / 2 if len(nodes) == 1 else
@@ -53,7 +53,8 @@ def ladder_svg(payload: dict[str, Any], look: str = "notebook") -> str:
            f'<title id="tcpedu-static-title">{escape(payload.get("title", ""))}: ladder diagram, '
            f'{len(steps)} steps (static picture; run the notebook to step through it)</title>',
            f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-           f'<text x="6" y="{font + 2}" font-weight="bold">{escape(payload.get("title", ""))}</text>']
+           f'<text x="6" y="{font + 2}" font-weight="bold">{escape(payload.get("title", ""))}</text>',
+           f'<text x="6" y="{3 * font + 12}" fill="#3d3d3d">steps ↓ (one row each; time at left)</text>']
     for name, x in xs.items():
         out.append(f'<line x1="{x}" x2="{x}" y1="{head - 4}" y2="{height}" stroke="#6b6b6b" '
                    f'stroke-width="3"/>')

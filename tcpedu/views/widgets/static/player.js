@@ -12,7 +12,7 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /** Sizes per look (CSS pixels). Fonts also live in player.css; these place things. */
 const LOOKS = {
-  notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [112, 30],
+  notebook: { row: 26, font: 14, head: 56, gutter: 72, ladderH: 452, box: [118, 30],
               cell: [128, 46], line: 2.5 },
   projector: { row: 44, font: 28, head: 84, gutter: 128, ladderH: 390, box: [224, 44],
                cell: [232, 57], line: 4 },
@@ -89,7 +89,8 @@ function ladderSVG(data, cur, width, height, look, hover, clipId) {
   out.push(`<rect class="tcpedu-current-band" x="2" y="${y(cur) - L.row / 2}" width="${width - 4}"`
     + ` height="${L.row}" rx="4"/>`);
   // Axis: the step's time where it changes; a compressed pause drawn as a break.
-  out.push(`<text class="tcpedu-axis-title" x="6" y="${L.head - 8}">time ↓</text>`);
+  out.push(`<text class="tcpedu-axis-title" x="6" y="${L.head - 8}">steps ↓<title>One row per step,`
+    + ` not drawn to scale: the time is written where it changes; ⋯ marks a long pause.</title></text>`);
   for (let r = first; r <= last; r++) {
     const s = steps[r];
     const prev = r > 0 ? steps[r - 1] : null;
@@ -435,7 +436,8 @@ function render({ model, el }) {
     legendPane.innerHTML = `<ul class="tcpedu-legend">${LEGEND.map(([k, words]) =>
       `<li><svg width="56" height="${L.font}" aria-hidden="true"><line class="tcpedu-seg-${k} tcpedu-swatch"`
       + ` x1="2" x2="54" y1="${L.font / 2}" y2="${L.font / 2}"/></svg> ${esc(words)}</li>`).join("")}</ul>`
-      + `<p>Keys: → next, ← back, space play/pause, Home first, End last. Point at or click an arrow`
+      + `<p>The ladder has one row per step (not drawn to time scale): the time is written where it`
+      + ` changes, and ⋯ marks a long pause.</p><p>Keys: → next, ← back, space play/pause, Home first, End last. Point at or click an arrow`
       + ` for its fields${data.can_what_if ? "; click it to ask “what if it were lost?”" : ""}.</p>`;
   }
 
