@@ -144,17 +144,18 @@ def wrap(argv: Sequence[str], *, files: dict[str, str | Path] | None = None,
     else:
         args += ["--unshare-user"]
     args += _system_binds()
-    made: set[str] = set()
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    mode = "1777"
+    args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", mode, "--tmpfs", "/tmp"]
+    args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", mode, "--tmpfs", HOME]
+    # after the private /tmp, so an environment that lives under /tmp (a CI clone) stays visible
+    made: set[str] = {"/tmp", HOME}
     for path in _python_paths():
         for parent in reversed(Path(path).parents[:-1]):  # readable parents (bwrap makes 0700)
             if str(parent) not in made:
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    mode = "1777"
-    args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", mode, "--tmpfs", "/tmp"]
-    args += ["--size", str(limits.tmp_mb * 1024 * 1024), "--perms", mode, "--tmpfs", HOME]
     for name, source in (files or {}).items():
         if "/" in name or name in ("", ".", ".."):
             raise ValueError(f"sandbox file names are plain names, not {name!r}")
