@@ -19,7 +19,7 @@ PROXY_BIN := hub/node_modules/.bin/configurable-http-proxy
 # The classroom hub's proxy comes from npm; without npm, `make hub` says so and its test skips.
 HUB_DEPS := $(HUB_STAMP) $(if $(shell command -v npm 2>/dev/null),$(PROXY_BIN),)
 STUDENTS ?= 5
-LINT_PATHS := tcpedu tests benchmarks scripts notebooks hub
+LINT_PATHS := tcpedu tests benchmarks scripts notebooks course hub
 
 .PHONY: lab labs handout test bench lint system-deps install hub-install hub clean
 

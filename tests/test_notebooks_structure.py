@@ -100,12 +100,15 @@ def _ruff() -> str:
 
 
 def test_ruff_lints_the_notebook_code_and_finds_it_clean():
-    shown = subprocess.run([_ruff(), "check", "--show-files", "notebooks"], cwd=ROOT,
+    shown = subprocess.run([_ruff(), "check", "--show-files", "notebooks", "course"], cwd=ROOT,
                            capture_output=True, text=True).stdout
-    for path in PATHS:
+    labs = sorted((ROOT / "course" / "labs").glob("*/**/*.ipynb"))
+    assert len(labs) >= 15
+    for path in [*PATHS, *labs]:
         assert str(path) in shown, f"ruff does not read {path.name}"
     run = subprocess.run([_ruff(), "check", "--no-cache", "--output-format", "concise",
-                          "notebooks", "scripts"], cwd=ROOT, capture_output=True, text=True)
+                          "notebooks", "course", "scripts"], cwd=ROOT, capture_output=True,
+                         text=True)
     assert run.returncode == 0, run.stdout[-3000:]
 
 

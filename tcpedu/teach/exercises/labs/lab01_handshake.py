@@ -49,9 +49,9 @@ def _synack_ack(facts: dict[str, Any]) -> Expected:
     syn, synack, _ = _handshake(facts)
     isn, right = syn.segment.seq, synack.segment.ack
     return Expected(right, SeqNumber(base=isn), (
-        Mistake(isn, "your ACK is one too small: the SYN consumes one sequence number"),
+        Mistake(isn, "your ACK is one too small: the SYN consumes one sequence number", "syn-fin"),
         Mistake((isn + 2) % SEQ_SPACE, "your ACK is one too big: the SYN consumes exactly one "
-                                       "sequence number, no more"),
+                                       "sequence number, no more", "off-by-one"),
         Mistake(synack.segment.seq, "that is the server's own ISN (the SEQ of the SYN-ACK); the "
                                     "ACK field acknowledges the client's numbers"),
         Mistake((synack.segment.seq + 1) % SEQ_SPACE,
@@ -65,7 +65,7 @@ def _third_seq(facts: dict[str, Any]) -> Expected:
     isn, right = syn.segment.seq, third.segment.seq
     return Expected(right, SeqNumber(base=isn), (
         Mistake(isn, "one too small: the SYN consumed the ISN, so the client's next number is "
-                     "ISN + 1"),
+                     "ISN + 1", "syn-fin"),
         Mistake((synack.segment.seq + 1) % SEQ_SPACE,
                 "that is the ACK number of the third segment; its SEQ counts the client's own "
                 "bytes"),
@@ -79,10 +79,10 @@ def _third_ack(facts: dict[str, Any]) -> Expected:
     server_isn, right = synack.segment.seq, third.segment.ack
     return Expected(right, SeqNumber(base=server_isn), (
         Mistake(server_isn, "your ACK is one too small: the server's SYN consumes one sequence "
-                            "number too"),
+                            "number too", "syn-fin"),
         Mistake((syn.segment.seq + 1) % SEQ_SPACE,
                 "that is the client's own next SEQ; the ACK acknowledges the server's SYN"),
-        Mistake((server_isn + 2) % SEQ_SPACE, "one too big: a SYN consumes exactly one number"),
+        Mistake((server_isn + 2) % SEQ_SPACE, "one too big: a SYN consumes exactly one number", "off-by-one"),
     ), why=f"The server's ISN is {server_isn}; the client acknowledges its SYN with "
            f"{server_isn} + 1 = {right}.", code="third.segment.ack")
 
@@ -104,11 +104,11 @@ def _request_ack(facts: dict[str, Any]) -> Expected:
     right, size, seq = acker.segment.ack, len(request.segment.payload), request.segment.seq
     return Expected(right, SeqNumber(base=syn.segment.seq), (
         Mistake((end - 1) % SEQ_SPACE, "one too small: the ACK names the next byte the server "
-                                       "expects, not the last byte it received"),
+                                       "expects, not the last byte it received", "off-by-one"),
         Mistake(seq, f"the ACK must move past the {size} bytes just received: "
                      f"ack = seq + payload length"),
         Mistake((end + 1) % SEQ_SPACE, "one too big: only SYN and FIN take an extra sequence "
-                                       "number; data bytes count once each"),
+                                       "number; data bytes count once each", "off-by-one"),
     ), why=f"The client's data starts at SEQ {seq} and carries {size} bytes, so the server "
            f"acknowledges {seq} + {size} = {right}.",
            code="data[0].segment.seq + len(data[0].segment.payload)")
@@ -120,7 +120,7 @@ def _response_seq(facts: dict[str, Any]) -> Expected:
     right, server_isn = response.segment.seq, synack.segment.seq
     request_end = end_of(_first_data(facts, "client"))
     return Expected(right, SeqNumber(base=server_isn), (
-        Mistake(server_isn, "one too small: the server's SYN consumed its ISN"),
+        Mistake(server_isn, "one too small: the server's SYN consumed its ISN", "syn-fin"),
         Mistake(request_end, "that number is in the client's numbering; the server's SEQ counts "
                              "the server's bytes (it equals the ACK number the client last sent)"),
     ), why=f"The server has sent nothing but its SYN ({server_isn}), so its first data byte is "

@@ -83,7 +83,7 @@ def _dup_ack_number(facts: dict[str, Any]) -> Expected:
                                           "acknowledge past them: the ACK names the first "
                                           "missing byte"),
         Mistake((seq - 1) % SEQ_SPACE, "one too small: the ACK is the next byte expected, which "
-                                       "is the lost segment's first byte"),
+                                       "is the lost segment's first byte", "off-by-one"),
     ), why=f"Every segment after the hole makes the receiver repeat ACK {seq}: the first byte it "
            f"is still missing (a cumulative ACK).",
            code="the ack field of the server's repeated ACKs")
@@ -94,7 +94,7 @@ def _dup_acks(facts: dict[str, Any]) -> Expected:
     duplicates = len(acks) - 1
     return Expected(duplicates, Count(described="a number of duplicate ACKs"), (
         Mistake(duplicates + 1, "you counted the first ACK with that number too: it is the "
-                                "original ACK, not a duplicate"),
+                                "original ACK, not a duplicate", "off-by-one"),
         Mistake(duplicates - 1, "count again: every ACK repeating the same number after the "
                                 "first one is a duplicate"),
     ), why=f"{plural(duplicates, 'duplicate ACK')} reached the sender before it retransmitted "

@@ -76,7 +76,7 @@ def _ack_for_ooo(facts: dict[str, Any]) -> Expected:
     right = _ack_answering(trace, early).segment.ack
     return Expected(right, SeqNumber(base=_client_isn(facts)), (
         Mistake(end_of(early), "you acknowledged the segment that arrived out of order; TCP's "
-                               "ACK is cumulative"),
+                               "ACK is cumulative", "out-of-order"),
         Mistake(end_of(late), "the late segment has not arrived yet, so it cannot be "
                               "acknowledged"),
         Mistake(early.segment.seq, "that is where the early segment starts; the ACK names the "

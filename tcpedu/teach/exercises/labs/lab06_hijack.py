@@ -57,7 +57,7 @@ def _forged_seq(facts: dict[str, Any]) -> Expected:
                                   "expects the byte after it: SEQ + payload length"),
         Mistake(forged.segment.ack, "that number counts the server's bytes; it belongs in the ACK "
                                     "field"),
-        Mistake((end_of(last) + 1) % 2**32, "one too big: data bytes count once each"),
+        Mistake((end_of(last) + 1) % 2**32, "one too big: data bytes count once each", "off-by-one"),
     ), why=f"The client's last data ended at {end_of(last)}: the server's RCV.NXT. The attacker "
            f"copies it, so its bytes are exactly the next ones the server expects.",
            code="[s for s in lab.trace.segments() if s.src == 'attacker'][0].segment.seq")
