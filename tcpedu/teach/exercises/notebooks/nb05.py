@@ -88,6 +88,8 @@ SPEC = LabSpec("05-ordering-and-reassembly", "Ordering and reassembly", build, (
     QuestionSpec("resent_counts", "Segments resent by Go-Back-N and by TCP?", _resent,
                  hints=("Which segments did each receiver keep?",)),
     QuestionSpec("ack_and_block", "The cumulative ACK and the SACK block?", _ack_and_block,
-                 hints=("The ACK stops at the first missing byte.",
-                        "A SACK block names bytes that arrived, right edge exclusive.")),
+                 hints=("Two parts: the ACK stops at the first missing byte; the SACK block "
+                        "names bytes that *arrived* beyond it.",
+                        "The block's left edge is the first byte after the hole; its right edge "
+                        "is exclusive: the first byte not received.")),
 ))

@@ -30,6 +30,10 @@ def missing_edges(traces: list[Any]) -> frozenset[Any]:
     return frozenset(e for e in FIGURE_5 if (e.source, e.trigger, e.target) not in seen)
 
 
+#: In a read story: it took the two states of a missing edge, but by another trigger.
+NEAR = "same states, another trigger"
+
+
 @dataclass(frozen=True)
 class DrivesEdge(Form):
     """A story (a Trace, or a script for :func:`tcpedu.sim.scenarios.story`) read as the set of
@@ -54,19 +58,24 @@ class DrivesEdge(Form):
             raise Unreadable(f"write a story: story([(0.0, 'server', 'listen'), ...]), not a "
                              f"{type(value).__name__}")
         driven = _edges(value)
-        return frozenset(e for e in self.missing if (e.source, e.trigger, e.target) in driven)
+        hit = frozenset(e for e in self.missing if (e.source, e.trigger, e.target) in driven)
+        pairs = {(source, target) for source, _trigger, target in driven}
+        near = not hit and any((e.source, e.target) in pairs for e in self.missing)
+        return hit | ({NEAR} if near else set())
 
     def same(self, a: frozenset[Any], b: frozenset[Any]) -> bool:
-        return bool(a) == bool(b)
+        hit_a, hit_b = bool(a - {NEAR}), bool(b - {NEAR})
+        return hit_a == hit_b and (hit_a or (NEAR in a) == (NEAR in b))
 
     def show(self, canonical: frozenset[Any]) -> str:
-        if not canonical:
-            return "no new edge"
+        edges = canonical - {NEAR}
+        if not edges:
+            return "no new edge" + (f" ({NEAR})" if NEAR in canonical else "")
         return ", ".join(sorted(f"{e.source.value} -> {e.target.value} ({e.trigger.value})"
-                                for e in canonical))
+                                for e in edges))
 
     def to_json(self, canonical: frozenset[Any]) -> list[str]:
-        return [self.show(frozenset([e])) for e in canonical]
+        return [self.show(frozenset([e])) for e in canonical - {NEAR}]
 
     def alternatives(self, canonical: frozenset[Any]) -> list[Any]:
         return []
@@ -116,6 +125,9 @@ def _my_story(facts: dict[str, Any]) -> Expected:
         Mistake(frozenset(), "Your story ran, but it only drove edges we had already seen (an "
                              "edge counts with its trigger). Look at the list of missing "
                              "edges."),
+        Mistake(frozenset({NEAR}), "Your story went between the two states of a missing edge, "
+                                   "but by another trigger: an RST or a timeout is not the "
+                                   "application's CLOSE call. Drive the edge the figure names."),
     ), why="You drove an edge of the figure the other stories never took.",
            examples=(story(LISTEN_THEN_CLOSE), LISTEN_THEN_CLOSE), generic=False)
 
