@@ -10,6 +10,7 @@ why this skips when one cannot be had).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import shutil
 import sys
@@ -96,7 +97,9 @@ def visits():
     _needs()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with Classroom(STUDENTS, port=None, expose_app=True, log=ARTIFACTS / "jupyterhub.log") as room:
-        results = asyncio.run(_class(room))
+        # In a thread of its own: the browser tests' sync Playwright may hold this thread's loop.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            results = pool.submit(asyncio.run, _class(room)).result()
         homes = {s: (room.state / "homes" / s / "tcpedu-course" / NOTEBOOK).exists()
                  for s in room.students}
         return results, homes
