@@ -27,6 +27,12 @@ RECIPES: dict[str, dict] = {
     "reset": {"conversation": "reset", "via": "wire", "size": 5000},
     "half-close": {"conversation": "half-close", "via": "wire", "size": 3000},
     "loopback": {"conversation": "transfer", "via": "loopback", "size": 20000},
+    # captured where the response arrives: the wire lets segment 4 overtake segment 3
+    "reorder": {"conversation": "transfer", "via": "wire", "size": 8000, "hold": [3],
+                "at": "client"},
+    # captured at the TIME-WAIT side: the client's last ACK is lost, the server resends its FIN
+    "time-wait": {"conversation": "transfer", "via": "wire", "size": 3000, "lose_last_ack": True,
+                  "at": "client"},
 }
 #: the model against Linux: scenarios of tcpedu.capture.interop kept in interop.pcap
 INTEROP_SCENARIOS = ["handshake", "passive-open", "tcpedu-closes-first", "linux-closes-first",

@@ -123,6 +123,13 @@ def test_capture_returns_a_trace_with_client_and_server(captures, tmp_path):
     ({"drop": 5, "via": "wire"}, "list of 1-based"),
     ({"drop": ["x", 2], "via": "wire"}, "1-based"),
     ({"timeout": 0}, "timeout="),
+    ({"hold": [2]}, "hold= needs via='wire'"),
+    ({"hold": [0], "via": "wire"}, "1-based"),
+    ({"hold": [3], "drop": [3], "via": "wire"}, "both dropped and held"),
+    ({"lose_last_ack": True}, "lose_last_ack= needs via='wire'"),
+    ({"lose_last_ack": "yes", "via": "wire"}, "True or False"),
+    ({"at": "middle", "via": "wire"}, "at='middle'"),
+    ({"at": "client"}, "at= needs via='wire'"),
 ])
 def test_bad_parameters_are_one_line_errors(kwargs, message, tmp_path):
     with pytest.raises(ParameterError, match=message):

@@ -113,9 +113,36 @@ def check_interop(rows: list[Row]) -> None:
     assert {r["ip.src"] for r in rows} == {"192.0.2.1", "192.0.2.2"}
 
 
+def check_reorder(rows: list[Row]) -> None:
+    """Real reordering: one server segment arrives after a higher one, nothing is ever resent."""
+    check_handshake_first(rows)
+    data = data_of(rows, server=True)
+    assert sum(int(r["tcp.len"]) for r in data) == response_bytes(8000)
+    seqs = [int(r["tcp.seq"]) for r in data]
+    assert len(seqs) == len(set(seqs)), "no segment was sent twice"
+    late = [i for i, r in enumerate(data) if r["tcp.analysis.out_of_order"]]
+    assert len(late) == 1 and seqs[late[0]] < seqs[late[0] - 1], "one segment overtaken"
+    assert sorted(seqs) != seqs
+    assert not any(r["tcp.analysis.retransmission"] for r in rows)
+
+
+def check_time_wait(rows: list[Row]) -> None:
+    """The client's ACK of the server's FIN is lost: the FIN comes again, TIME-WAIT answers it."""
+    check_handshake_first(rows)
+    fins = [r for r in rows if "F" in letters(r)]
+    assert len(fins) == 3 and not from_server(fins[0]), "the client closes first"
+    assert from_server(fins[1]) and from_server(fins[2]) and fins[1]["tcp.seq"] == fins[2]["tcp.seq"]
+    assert fins[2]["tcp.analysis.retransmission"] and not fins[1]["tcp.analysis.flags"]
+    fin_end = str(int(fins[1]["tcp.seq"]) + 1)
+    answers = [r for r in rows if not from_server(r) and letters(r) == "A" and r["tcp.ack"] == fin_end]
+    assert len(answers) == 2 and rows[-1] is answers[1], "the client ACKs the FIN twice, last"
+    assert rows.index(answers[0]) < rows.index(fins[2]) < rows.index(answers[1])
+
+
 CHECKS: dict[str, Callable[[list[Row]], None]] = {
     "transfer": check_transfer, "loss": check_loss, "reset": check_reset,
     "half-close": check_half_close, "loopback": check_loopback, "interop": check_interop,
+    "reorder": check_reorder, "time-wait": check_time_wait,
 }
 
 

@@ -13,7 +13,11 @@ Two paths for the packets:
 - ``via="wire"``: client and server in two namespaces joined by a pair of TUN devices, with a
   tcpedu relay in between (192.0.2.1 → 192.0.2.2:80, MTU 1500, so segments are real-sized).
   The relay can lose chosen segments (``drop``): real loss recovery by Linux, reproducibly,
-  without netem or iptables. The capture is taken at the server's side of the wire.
+  without netem or iptables. It can also reorder (``hold``: a server data segment waits on the
+  wire until the next one has passed it, real on-path reordering) and lose the client's final ACK
+  of the server's FIN (``lose_last_ack``: the server resends its FIN, the client answers it from
+  TIME-WAIT). The capture is taken at the server's side of the wire, or at the client's
+  (``at="client"``: where reordered server segments arrive out of order).
 
 The work runs in a child process that makes its own namespace (``unshare -n``; as a non-root
 user ``unshare -rn``, a user + network namespace) and dies with it, so nothing outlives the call.
@@ -56,17 +60,24 @@ SHIPPED: dict[str, str] = {
     "reset": "the client aborts mid-response: RST, then a RST for each segment still arriving",
     "half-close": "client sends its request and FIN; the server answers from CLOSE-WAIT",
     "loopback": "a 20 kB transfer on loopback (MTU 65536: the response is a single segment)",
+    "reorder": "an 8 kB transfer captured at the client; the wire let the server's 4th data "
+               "segment overtake its 3rd: real reordering, nothing resent",
+    "time-wait": "a 3 kB transfer captured at the client; its last ACK is lost, the server resends "
+                 "its FIN after its timer, the client answers from TIME-WAIT",
     "interop": "the tcpedu model talking to Linux: handshakes, every close order (simultaneous "
                "too), simultaneous open, keep-alive, resets, a refused connection; tcpedu is "
                "192.0.2.2",
 }
 
 VIAS = ("loopback", "wire")
+ENDS = ("server", "client")  # where on the wire a capture is taken
 SERVER_PORT = 80
 _ADDRESSES = {"loopback": ("127.0.0.1", "127.0.0.2"), "wire": ("192.0.2.1", "192.0.2.2")}
 _LINKTYPE = {"loopback": 1, "wire": 101}  # Ethernet (lo's zeroed header), raw IP (TUN)
 _TIMEOUT = 10.0  # seconds any socket call may block in the worker
 _QUIET = 0.25  # seconds without packets that end a capture once both sockets are done
+_QUIET_AFTER_LOST_ACK = 1.5  # ... and when the server must first resend its FIN (RTO >= 200 ms)
+_HOLD_AT_MOST = 0.2  # seconds a held segment waits if no later segment comes to overtake it
 _PERMISSION_EXIT = 3
 _PACKET_OUTGOING = 4
 _SO_TIMESTAMPNS = 35
@@ -75,9 +86,15 @@ _ETH_P_ALL = 0x0003
 
 def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *,
                  via: str = "loopback", size: int = 20000, drop: Iterable[int] = (),
-                 delay: float = 0.01, timeout: float = 60.0) -> int:
-    """Like :func:`capture` but only writes the pcap to ``path``; returns the packet count."""
-    spec = _spec(conversation, via, size, drop, delay)
+                 delay: float = 0.01, timeout: float = 60.0, hold: Iterable[int] = (),
+                 lose_last_ack: bool = False, at: str = "server") -> int:
+    """Like :func:`capture` but only writes the pcap to ``path``; returns the packet count.
+
+    ``hold`` (1-based server data segments) and ``lose_last_ack`` need ``via="wire"``; ``at``
+    is the end of the wire where the capture is taken (``"server"`` or ``"client"``).
+    """
+    spec = _spec(conversation, via, size, drop, delay, hold=hold, lose_last_ack=lose_last_ack,
+                 at=at)
     if not sys.platform.startswith("linux"):
         raise CaptureError(f"live capture needs Linux (network namespaces); this is {sys.platform}."
                            f" Open a shipped capture instead: tcpedu.capture.live.load_shipped"
@@ -106,8 +123,21 @@ def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *
     return int(result["packets"])
 
 
+def _segment_numbers(name: str, numbers: Iterable[int], via: str) -> list[int]:
+    try:
+        chosen = list(numbers or ())
+    except TypeError:
+        raise ParameterError(f"{name}={numbers!r}: give a list of 1-based segment numbers") from None
+    if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in chosen):
+        raise ParameterError(f"{name}={chosen!r}: give 1-based segment numbers")
+    if chosen and via != "wire":
+        raise ParameterError(f"{name}= needs via='wire' (loopback cannot lose or reorder packets)")
+    return sorted(set(chosen))
+
+
 def _spec(conversation: str, via: str, size: int, drop: Iterable[int],
-          delay: float = 0.01) -> dict[str, Any]:
+          delay: float = 0.01, *, hold: Iterable[int] = (), lose_last_ack: bool = False,
+          at: str = "server") -> dict[str, Any]:
     if conversation not in CONVERSATIONS:
         raise ParameterError(f"unknown conversation {conversation!r}; "
                              f"choose one of {', '.join(CONVERSATIONS)}")
@@ -115,19 +145,22 @@ def _spec(conversation: str, via: str, size: int, drop: Iterable[int],
         raise ParameterError(f"via={via!r}: choose 'loopback' or 'wire'")
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= 10_000_000:
         raise ParameterError(f"size={size!r}: give a response size of 1..10000000 bytes")
-    try:
-        drops = list(drop or ())
-    except TypeError:
-        raise ParameterError(f"drop={drop!r}: give a list of 1-based segment numbers") from None
-    if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in drops):
-        raise ParameterError(f"drop={drops!r}: give 1-based segment numbers")
-    drops = sorted(set(drops))
-    if drops and via != "wire":
-        raise ParameterError("drop= needs via='wire' (loopback cannot lose packets)")
+    drops = _segment_numbers("drop", drop, via)
+    holds = _segment_numbers("hold", hold, via)
+    if set(drops) & set(holds):
+        raise ParameterError(f"segment {min(set(drops) & set(holds))} cannot be both dropped and held")
+    if not isinstance(lose_last_ack, bool):
+        raise ParameterError(f"lose_last_ack={lose_last_ack!r}: give True or False")
+    if lose_last_ack and via != "wire":
+        raise ParameterError("lose_last_ack= needs via='wire' (loopback cannot lose packets)")
+    if at not in ENDS:
+        raise ParameterError(f"at={at!r}: choose 'server' or 'client' (the end of the wire captured)")
+    if at != "server" and via != "wire":
+        raise ParameterError("at= needs via='wire' (loopback has no ends)")
     if not isinstance(delay, int | float) or not 0 <= delay <= 1:
         raise ParameterError(f"delay={delay!r}: give a one-way delay of 0..1 seconds")
     return {"conversation": conversation, "via": via, "size": size, "drop": drops,
-            "delay": float(delay)}
+            "delay": float(delay), "hold": holds, "lose_last_ack": lose_last_ack, "at": at}
 
 
 def _package_root() -> str:
@@ -313,14 +346,17 @@ def _capture_wire(spec: dict[str, Any]) -> tuple[list[Frame], list[str]]:
         client.bind((client_ip, 0))
         talk = _Conversation(spec["conversation"], listener, client, (server_ip, SERVER_PORT),
                              spec["size"])
-        wire = _Wire(client_tun, server_tun, server_ip, set(spec["drop"]), spec["delay"])
+        wire = _Wire(client_tun, server_tun, server_ip, set(spec["drop"]), spec["delay"],
+                     hold=set(spec.get("hold", ())), lose_last_ack=spec.get("lose_last_ack", False),
+                     at=spec.get("at", "server"))
+        quiet = _QUIET_AFTER_LOST_ACK if spec.get("lose_last_ack") else _QUIET
         quiet_since: float | None = None
         deadline = time.monotonic() + 3 * _TIMEOUT
         while time.monotonic() < deadline:
             if not wire.step():
                 if talk.done:
                     quiet_since = quiet_since or time.monotonic()
-                    if time.monotonic() - quiet_since > _QUIET:
+                    if time.monotonic() - quiet_since > quiet:
                         break
                 continue
             quiet_since = None
@@ -333,19 +369,55 @@ def _capture_wire(spec: dict[str, Any]) -> tuple[list[Frame], list[str]]:
 
 
 class _Wire:
-    """The relay between the two TUN devices: a delay each way, chosen server segments lost.
+    """The relay between the two TUN devices: a delay each way, and chosen faults.
 
-    :attr:`frames` is what a capture on the server's interface sees: the server's packets when
-    sent (lost ones included), the client's when they arrive.
+    ``drop``: server data segments (1-based, in the order sent) lost on the wire. ``hold``: server
+    data segments kept back until the next server data segment has been delivered, then delivered
+    right after it (on-path reordering; at most :data:`_HOLD_AT_MOST` seconds if none comes).
+    ``lose_last_ack``: the client's first pure ACK of the server's FIN is lost.
+
+    :attr:`frames` is what a capture at one end (``at``) sees: that end's packets when sent (lost
+    ones included), the other end's when they arrive.
     """
 
     def __init__(self, client_tun: Any, server_tun: Any, server_ip: str, drop: set[int],
-                 delay: float) -> None:
+                 delay: float, *, hold: set[int] = frozenset(), lose_last_ack: bool = False,
+                 at: str = "server") -> None:
         self.client_tun, self.server_tun, self.server_ip = client_tun, server_tun, server_ip
-        self.drop, self.delay = drop, delay
+        self.drop, self.delay, self.hold = drop, delay, hold
+        self.lose_last_ack, self.at = lose_last_ack, at
         self.frames: list[Frame] = []
-        self.in_flight: list[tuple[float, int, bool, bytes]] = []  # (due, order, to_server, pkt)
+        # (due, order, to_server, server data segment number or 0, packet)
+        self.in_flight: list[tuple[float, int, bool, int, bytes]] = []
+        self.held: dict[int, tuple[float, bytes]] = {}  # number -> (held since, packet)
         self.sent = self.server_data_segments = 0
+        self.server_fin_end: int | None = None  # the ACK number that acknowledges the server's FIN
+
+    def _record(self, packet: bytes) -> None:
+        self.frames.append((time.time(), packet))
+
+    def _deliver(self, to_server: bool, packet: bytes) -> None:
+        if to_server == (self.at == "server"):
+            self._record(packet)
+        (self.server_tun if to_server else self.client_tun).write(packet)
+
+    def _loses(self, to_server: bool, tcp: bytes) -> bool:
+        """Whether the wire loses this segment (and count the server's data segments)."""
+        flags, data_offset = tcp[13], (tcp[12] >> 4) * 4
+        if not to_server:
+            if flags & 0x01:  # FIN
+                seq = struct.unpack_from("!I", tcp, 4)[0]
+                self.server_fin_end = (seq + len(tcp) - data_offset + 1) & 0xFFFFFFFF
+            if len(tcp) > data_offset:
+                self.server_data_segments += 1
+                return self.server_data_segments in self.drop
+            return False
+        if (self.lose_last_ack and self.server_fin_end is not None and flags & 0x3F == 0x10
+                and len(tcp) == data_offset
+                and struct.unpack_from("!I", tcp, 8)[0] == self.server_fin_end):
+            self.lose_last_ack = False  # lose it once: the answer to the resent FIN gets through
+            return True
+        return False
 
     def step(self) -> bool:
         """Move packets for up to 20 ms; False when nothing happened."""
@@ -368,22 +440,30 @@ class _Wire:
                 continue  # IPv6 router solicitations and the like stay off the wire
             moved = True
             to_server = fd == self.client_tun.fileno()
-            if not to_server:
-                self.frames.append((time.time(), packet))
-                if len(ip.payload) > (ip.payload[12] >> 4) * 4:
-                    self.server_data_segments += 1
-                    if self.server_data_segments in self.drop:
-                        continue  # lost on the wire
+            if to_server == (self.at == "client"):  # the captured end sends it
+                self._record(packet)
+            if self._loses(to_server, ip.payload):
+                continue  # lost on the wire
+            number = 0 if to_server or len(ip.payload) <= (ip.payload[12] >> 4) * 4 \
+                else self.server_data_segments
+            if number in self.hold:
+                self.held[number] = (time.monotonic(), packet)
+                continue  # waits on the wire until the next segment has passed it
             self.sent += 1
             heapq.heappush(self.in_flight, (time.monotonic() + self.delay, self.sent, to_server,
-                                            packet))
+                                            number, packet))
         while self.in_flight and self.in_flight[0][0] <= time.monotonic():
-            _, _, to_server, packet = heapq.heappop(self.in_flight)
-            if to_server:
-                self.frames.append((time.time(), packet))
-            (self.server_tun if to_server else self.client_tun).write(packet)
+            _, _, to_server, number, packet = heapq.heappop(self.in_flight)
+            self._deliver(to_server, packet)
+            if number - 1 in self.held:  # the segment held back arrives just behind this one
+                self._deliver(False, self.held.pop(number - 1)[1])
             moved = True
-        return moved or bool(self.in_flight)
+        for number, (since, packet) in list(self.held.items()):
+            if time.monotonic() - since > _HOLD_AT_MOST:  # nothing came to overtake it
+                del self.held[number]
+                self._deliver(False, packet)
+                moved = True
+        return moved or bool(self.in_flight) or bool(self.held)
 
 
 def _worker(spec_json: str, path: str) -> int:

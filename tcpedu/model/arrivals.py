@@ -25,6 +25,7 @@ from ._common import (
     TEXT_STATES,
 )
 from .events import ChallengeAckSent, ConnectionReset, DataReceived, PeerClosed, SegmentIgnored
+from .fastinit import maker
 from .receive_buffer import ReassemblyQueue
 from .segment import Flags, Segment
 from .seq import seq_add, seq_diff, seq_ge, seq_gt, seq_in_window, seq_lt
@@ -32,6 +33,8 @@ from .states import Trigger
 
 #: At most one ACK per this many seconds answers unacceptable bare ACKs (no ACK wars).
 OUT_OF_WINDOW_ACK_INTERVAL = 0.5
+
+_data_received = maker(DataReceived)  # once per in-order data segment
 
 #: Default MSS when the peer's SYN carries no MSS option (RFC 9293 §3.7.1, IPv4).
 DEFAULT_PEER_MSS = 536
@@ -471,7 +474,7 @@ class Arrivals:
             self._arm_app_read(now)
         else:
             self.bytes_delivered += len(data)
-            self._events.append(DataReceived(data))
+            self._events.append(_data_received(data))
 
     def _deliver_unread(self, n: int) -> None:
         if n <= 0:

@@ -21,10 +21,16 @@ from ._common import (
     SENDING_STATES,
 )
 from .events import Retransmitted
+from .fastinit import maker
 from .segment import Flags, Options, Segment
 from .seq import HALF, seq_add, seq_diff, seq_gt, seq_lt
 
 __all__ = ["Sending"]
+
+#: Segment's positional factory, without its field checks: every segment ``_emit`` builds has
+#: ports checked by the Endpoint, sequence numbers masked to 32 bits, a window clamped to 16 bits,
+#: Flags and bytes (the property tests check what goes on the wire).
+_segment = maker(Segment)
 
 
 class Sending:
@@ -49,8 +55,9 @@ class Sending:
         if window > 0xFFFF:
             window = 0xFFFF
         self._last_adv = window << shift
-        self._out.append(Segment(self.local_port, self.remote_port, seq,
-                                 self.rcv_nxt if has_ack else 0, flags, window, options, payload))
+        self._out.append(_segment(self.local_port, self.remote_port, seq,
+                                  self.rcv_nxt if has_ack else 0, flags, window, options, payload,
+                                  0))
         if has_ack:
             self._ack_now = False
             self._unacked_segs = 0

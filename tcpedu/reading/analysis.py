@@ -29,7 +29,8 @@ check this on crafted, random and real captures (``tests/test_tshark_agreement.p
 a segment changes its sender's state when it is sent (SYN → SYN-SENT, FIN → FIN-WAIT-1 or
 LAST-ACK, RST → CLOSED) and its receiver's state when it arrives, which the analysis takes to
 be just before the next segment of the stream: the state reported with a segment is the one while
-it is in flight. The *client* is the side that sent the first SYN (the receiver of a SYN-ACK seen
+it is in flight. An ACK of a FIN followed by that same FIN again never arrived (it was lost:
+the FIN's sender stays in LAST-ACK or CLOSING until the answer to its resent FIN). The *client* is the side that sent the first SYN (the receiver of a SYN-ACK seen
 first), or else the sender of the first segment seen; both sides start ESTABLISHED when the
 handshake was not captured.
 
@@ -459,6 +460,10 @@ class Analyzer:
                     flags & ACK and (ack - pending[3] - pending[4] - (p_flags & SYN) // SYN
                                      - (p_flags & FIN)) & _M < _HALF)):
                 crossed = True
+            elif (pending[0] != direction and flags & FIN and p_flags & ACK
+                  and fwd.fin_end == (seq + seglen + 1) & _M
+                  and (pending[2] - fwd.fin_end) & _M < _HALF):
+                pass  # its receiver resends the FIN it acknowledged: that ACK was lost on the way
             elif p_flags & _SFR or flows[1 - pending[0]].state is not _ESTABLISHED:
                 self._deliver(conv, time)
         if flags & _SFR or fwd.state is not _ESTABLISHED:

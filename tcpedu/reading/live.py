@@ -24,15 +24,19 @@ __all__ = ["capture", "capture_file", "load_shipped", "shipped_capture"]
 
 def capture(conversation: str = "transfer", *, via: str = "loopback", size: int = 20000,
             drop: Iterable[int] = (), delay: float = 0.01,
-            pcap: str | os.PathLike[str] | None = None, timeout: float = 60.0) -> Trace:
+            pcap: str | os.PathLike[str] | None = None, timeout: float = 60.0,
+            hold: Iterable[int] = (), lose_last_ack: bool = False, at: str = "server") -> Trace:
     """Stage ``conversation`` on the real kernel and return it as a Trace.
 
     ``size`` is the response body in bytes; ``drop`` lists which server data segments the wire
     loses (1-based, counted in the order the server sends them, retransmissions included; only
     with ``via="wire"``); ``delay`` is the wire's one-way delay in seconds (loopback has none);
-    ``pcap`` keeps the capture file (else a temporary file is used).
+    ``pcap`` keeps the capture file (else a temporary file is used). On the wire, ``hold`` lists
+    server data segments that the next one overtakes (reordering), ``lose_last_ack`` loses the
+    client's ACK of the server's FIN once, and ``at`` says which end is captured.
     """
-    options = {"via": via, "size": size, "drop": drop, "delay": delay, "timeout": timeout}
+    options = {"via": via, "size": size, "drop": drop, "delay": delay, "timeout": timeout,
+               "hold": hold, "lose_last_ack": lose_last_ack, "at": at}
     if pcap is not None:
         capture_file(pcap, conversation, **options)
         return _trace(pcap)

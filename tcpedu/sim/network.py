@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..model import events as ev_
+from ..model.fastinit import maker
 from ..model.segment import Flags, Segment
 from ..model.states import State
 from ..trace import (
@@ -267,6 +268,7 @@ class Network:
         self.snapshots = snapshots
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
+        self._drains: dict[str, Callable[[], list[Any]]] = {}
         self._peers: dict[str, str] = {}
         self._links: dict[tuple[str, str], Link] = {}
         self._busy: dict[tuple[str, str], float] = {}
@@ -312,6 +314,9 @@ class Network:
         host = self.add_host(name, ip, port if port is not None else 0)
         self._endpoints[name] = endpoint
         self._timers[name] = None
+        drain = getattr(endpoint, "drain_events", None)
+        if callable(drain):
+            self._drains[name] = drain
         if peer is not None:
             self._peers[name] = peer
         return host
@@ -454,14 +459,14 @@ class Network:
 
     # -- event handlers --------------------------------------------------------------------------
     def _on_deliver(self, now: float, sent: SegmentSent, _unused: Any) -> None:
-        self.trace.records.append(SegmentDelivered(now, sent.id))
+        self.trace.records.append(_new_delivered(now, sent.id))
         endpoint = self._endpoints.get(sent.dst)
         if endpoint is not None:
             endpoint.receive(now, sent.segment, self.trace.hosts[sent.src].ip)
             self._settle(now, sent.dst, endpoint)
 
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
-        self.trace.records.append(SegmentDropped(now, sent.id, reason))
+        self.trace.records.append(_new_dropped(now, sent.id, reason))
 
     def _on_timer(self, now: float, node: str, deadline: float) -> None:
         if self._timers.get(node) != deadline:
@@ -502,14 +507,32 @@ class Network:
         self._settle(now, node, endpoint)
 
     def _settle(self, now: float, node: str, endpoint: Any) -> None:
-        """Record what the endpoint reports, send what it queued, re-arm its timer."""
+        """Record what the endpoint reports, send what it queued, re-arm its timer.
+
+        A documented hot path (after every delivery, timer and call): an endpoint with
+        ``drain_events()`` hands its events over in one list, and the two most frequent
+        (timers armed and cancelled) are recorded inline; the others go through the
+        :data:`_RECORDERS` table."""
         records = self.trace.records
-        next_event = endpoint.next_event
-        event = next_event()
-        while event is not None:
-            handler = _RECORDERS.get(event.__class__) or _recorder_for(event.__class__)
-            handler(self, now, node, event)
+        drain = self._drains.get(node)
+        if drain is not None:
+            for event in drain():
+                cls = event.__class__
+                if cls is _TimerArmed:
+                    records.append(_new_timer_event(now, node, str(event.timer), "armed",
+                                                    event.deadline))
+                elif cls is _TimerCancelled:
+                    records.append(_new_timer_event(now, node, str(event.timer), "cancelled",
+                                                    None))
+                else:
+                    (_RECORDERS.get(cls) or _recorder_for(cls))(self, now, node, event)
+        else:
+            next_event = endpoint.next_event
             event = next_event()
+            while event is not None:
+                handler = _RECORDERS.get(event.__class__) or _recorder_for(event.__class__)
+                handler(self, now, node, event)
+                event = next_event()
         segments = endpoint.segments_to_send()
         if segments:
             peer = self._peers.get(node) or self._peer(node)
@@ -535,11 +558,11 @@ class Network:
             values = endpoint.snapshot_values()
             if self._last_snapshot.get(node) != values:
                 self._last_snapshot[node] = values
-                records.append(Snapshot(now, node, *values))
+                records.append(_new_snapshot(now, node, *values))
 
     def _record_app(self, now: float, node: str, action: str, detail: str = "",
                     data: bytes = b"") -> None:
-        event = AppEvent(now, node, action, detail, data)
+        event = _new_app_event(now, node, action, detail, data)
         self.trace.records.append(event)
         for callback, after in self._callbacks.get((node, action), ()):
             self._push(now + after, _CALLBACK, callback, event)
@@ -548,8 +571,7 @@ class Network:
     def _transmit(self, now: float, src: str, dst: str, segment: Segment,
                   known: tuple[str, ...], spoofed_as: str) -> None:
         note = NOTE_OF_KNOWN[known[0]] if known else ""
-        sent = SegmentSent(now, next(self._ids), src, dst, segment, note, (), None, spoofed_as,
-                           known)
+        sent = _new_sent(now, next(self._ids), src, dst, segment, note, (), None, spoofed_as, known)
         self.trace.records.append(sent)
         for tap in self._taps:
             tap(self, now, sent)
@@ -672,6 +694,11 @@ NOTE_OF_KNOWN: dict[str, str] = {
 }
 
 _CHALLENGE = ("challenge-ack",)
+_TimerArmed, _TimerCancelled = ev_.TimerArmed, ev_.TimerCancelled
+# Positional factories of the records built once or more per segment (see tcpedu.model.fastinit).
+_new_sent, _new_delivered, _new_dropped = maker(SegmentSent), maker(SegmentDelivered), maker(
+    SegmentDropped)
+_new_timer_event, _new_app_event, _new_snapshot = maker(TimerEvent), maker(AppEvent), maker(Snapshot)
 _INJECTED = ("injected",)
 
 

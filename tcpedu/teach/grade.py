@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import csv
+import importlib.util
 import json
 import os
 import shutil
@@ -35,11 +36,13 @@ from .exercises.core import BOUND_LAB
 
 #: The line prefix the snapshot cell prints (followed by one JSON object).
 MARKER = "TCPEDU-GRADE-ANSWERS:"
+#: The key of the snapshot among a cell's ``user_expressions`` (see :func:`_execute`).
+EXPRESSION = "tcpedu_answers"
 #: Seconds the kernel gets, beyond the submission's own limit, to start and to be snapshotted.
 STARTUP_ALLOWANCE = 60.0
 
-_SNAPSHOT = '''\
-def _tcpedu_snapshot(names, marker, bound):
+_SNAPSHOT_DEF = '''\
+def _tcpedu_snapshot(names, marker, bound, speak=True):
     # Every builtin through B: a notebook may well have rebound list, type, str or print.
     import builtins as B, enum, json, numbers
     ns = B.globals()
@@ -71,13 +74,15 @@ def _tcpedu_snapshot(names, marker, bound):
         student = ns["STUDENT"]
     answers = {name: plain(ns[name]) for name in names if name in ns}
     text = marker + json.dumps({"student": student, "answers": answers})
-    try:
-        B.print(text)
-    except B.Exception:
-        pass
+    if speak:
+        try:
+            B.print(text)
+        except B.Exception:
+            pass
     return text
-_tcpedu_snapshot(%r, %r, %r)
 '''
+#: The snapshot cell (defines the function afresh, then calls it): ``% (names, MARKER, bound)``.
+_SNAPSHOT = _SNAPSHOT_DEF + "_tcpedu_snapshot(%r, %r, %r)\n"
 
 
 @dataclass
@@ -135,6 +140,16 @@ def _parse_snapshot(outputs: Iterable[Any]) -> dict[str, Any] | None:
     return None
 
 
+def _expression_snapshot(replies: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The snapshot a cell's execute reply carries as its user expression, if it succeeded."""
+    for reply in replies:
+        result = (reply.get("content", {}).get("user_expressions") or {}).get(EXPRESSION, {})
+        if result.get("status") == "ok":
+            return _parse_snapshot([{"output_type": "execute_result",
+                                     "data": result.get("data", {})}])
+    return None
+
+
 def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> Run:
     """Execute a notebook's code cells in a fresh kernel within ``timeout`` seconds in total and
     return the last snapshot of ``variables``. Runs in the worker process."""
@@ -151,21 +166,33 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
     snapshot = nbformat.v4.new_code_cell(_SNAPSHOT % (list(variables), MARKER, BOUND_LAB))
     nb.cells = [*code_cells, snapshot]
     if str(Path(path).parent) == sandbox.HOME:  # in a sandbox: run beside the support files
-        _execute(nb, code_cells, snapshot, sandbox.HOME, timeout, run)
+        _execute(nb, code_cells, snapshot, variables, sandbox.HOME, timeout, run)
         return run
     with tempfile.TemporaryDirectory(prefix="tcpedu-grade-", ignore_cleanup_errors=True) as workdir:
-        _execute(nb, code_cells, snapshot, workdir, timeout, run)
+        _execute(nb, code_cells, snapshot, variables, workdir, timeout, run)
     return run
 
 
-def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeout: float,
-             run: Run) -> None:
-    """Run the code cells in a kernel started in ``workdir``, snapshotting after each one."""
+def _execute(nb: Any, code_cells: list[Any], snapshot: Any, variables: Sequence[str],
+             workdir: str, timeout: float, run: Run) -> None:
+    """Run the code cells in a kernel started in ``workdir``, snapshotting after each one.
+
+    The snapshot rides along with each cell's own execute request, as a user expression that the
+    kernel evaluates after the cell succeeded (no round trip of its own). Where that gives no
+    snapshot (a cell that raised, the function not defined yet or rebound, a kernel interrupted
+    after a timeout), the snapshot cell runs on its own, as before."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    replies: list[dict[str, Any]] = []  # the execute reply of the cell just run
+    # The kernel is killed, not asked to shut down, at the end: its answers are in by then, and
+    # a graceful shutdown only added its wait to every submission.
     client = NotebookClient(nb, timeout=int(timeout) + 1, kernel_name="python3",
-                            allow_errors=True, resources={"metadata": {"path": workdir}})
+                            allow_errors=True, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": workdir}},
+                            on_cell_executed=lambda execute_reply, **_: replies.append(execute_reply))
+    call = f"_tcpedu_snapshot({list(variables)!r}, {MARKER!r}, {BOUND_LAB!r}, False)"
+    expression = {EXPRESSION: call}
 
     def stop(signum: int, frame: Any) -> None:
         if client.km is not None:
@@ -175,18 +202,28 @@ def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeou
     signal.signal(signal.SIGTERM, stop)
     deadline = time.monotonic() + timeout
 
-    def take_snapshot(limit: float) -> bool:
-        snapshot["outputs"] = []
-        client.timeout = max(1, int(limit))
-        client.execute_cell(snapshot, len(nb.cells) - 1)
-        found = _parse_snapshot(snapshot["outputs"])
+    def record(found: dict[str, Any] | None) -> bool:
         if found is not None:
             run.student = found.get("student")
             run.answers = found.get("answers", {})
             _report(run)
         return found is not None
 
+    def take_snapshot(limit: float) -> bool:
+        snapshot["outputs"] = []
+        client.timeout = max(1, int(limit))
+        client.execute_cell(snapshot, len(nb.cells) - 1)
+        return record(_parse_snapshot(snapshot["outputs"]))
+
     with client.setup_kernel():
+        send = client.kc.execute
+
+        def execute(code: str, **kwargs: Any) -> str:  # a code cell's request, with the snapshot
+            if code != snapshot.source:
+                kwargs["user_expressions"] = expression
+            return send(code, **kwargs)
+
+        client.kc.execute = execute
         for index, cell in enumerate(code_cells):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -194,11 +231,13 @@ def _execute(nb: Any, code_cells: list[Any], snapshot: Any, workdir: str, timeou
                 break
             client.timeout = max(1, int(remaining))
             try:
+                replies.clear()
                 client.execute_cell(cell, index)
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error":
                         run.errors.append(f"cell {index + 1}: {output.get('ename')}")
-                take_snapshot(STARTUP_ALLOWANCE / 4)
+                if not record(_expression_snapshot(replies)):
+                    take_snapshot(STARTUP_ALLOWANCE / 4)
             except CellTimeoutError:
                 run.status = "timeout"
                 run.detail = f"cell {index + 1} ran past the {timeout:g} s limit"
@@ -217,8 +256,18 @@ def _report(run: Run) -> None:
     sys.__stdout__.flush()
 
 
+#: Optional modules the worker never needs but would import anyway (blocked before nbclient):
+#: jsonschema, imported by nbformat, loads every format checker it finds, and rfc3987_syntax
+#: builds some 35 Earley parsers on import (about 2 s of CPU, python-jsonschema/jsonschema#1428)
+#: for the "iri" formats, which no notebook schema uses. It was most of a submission's grading
+#: overhead over a plain nbclient run.
+_UNNEEDED_IMPORTS = ("rfc3987_syntax",)
+
+
 def _worker_main(argv: list[str]) -> int:
     """``python -m tcpedu.teach.grade --worker NOTEBOOK TIMEOUT VAR...``: print the Run as JSON."""
+    for name in _UNNEEDED_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  (None: "not installed")
     path, timeout, *variables = argv
     run = run_notebook(path, variables, float(timeout))
     run.finished = True
@@ -361,12 +410,11 @@ def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: f
         raise ParameterError(f"jobs must be >= 1, not {jobs}")
     if memory_mb is not None and memory_mb < 256:
         raise ParameterError(f"memory must be >= 256 MiB, not {memory_mb}")
-    try:
-        import nbclient  # noqa: F401  (jupyterlab brings it; say so clearly if it is missing)
-        import nbformat  # noqa: F401
-    except ImportError as exc:
-        raise TcpeduError(f"tcpedu grade needs nbclient and nbformat ({exc.name} is missing): "
-                          "pip install nbclient nbformat") from None
+    # Only looked for (the workers import them): importing nbformat here costs seconds.
+    missing = [name for name in ("nbclient", "nbformat") if importlib.util.find_spec(name) is None]
+    if missing:  # jupyterlab brings both; say so clearly if one is missing
+        raise TcpeduError(f"tcpedu grade needs nbclient and nbformat ({missing[0]} is missing): "
+                          "pip install nbclient nbformat")
     if lab is not None:
         from .exercises import lab_spec
 
