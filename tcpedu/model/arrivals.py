@@ -421,8 +421,8 @@ class Arrivals:
         data_acked = 0
         if 0 < k < HALF:
             buf = self._sndbuf
-            data_acked = k if k < len(buf) else len(buf)
-            del buf[:data_acked]
+            data_acked = k if k < buf.size else buf.size
+            buf.consume(data_acked)
             self._buf_seq = (buf_seq + data_acked) & MASK
         self.snd_una = ack
         if (self.snd_nxt - ack) & MASK >= HALF:  # seq_lt(SND.NXT, ack)
