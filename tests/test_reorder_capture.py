@@ -104,3 +104,31 @@ def test_time_wait_capture_keeps_the_server_in_last_ack_until_the_second_ack():
     assert [state for _, state in server][-2:] == [State.LAST_ACK, State.CLOSED]
     client = _states(trace, "client")
     assert client[-1][1] is State.TIME_WAIT and client[-1][0] < resent_fin.time
+
+
+def test_what_notebook_05_says_about_reorder_pcap_holds():
+    """05 §6 names frames and numbers: frames 6-9 carry seq 1, 1449, 4345, 2897; the client ACKs
+    1449, 2897, then 2897 again with SACK 4345-5793, then 5793; every data segment has one TSval."""
+    trace = analyze(live.shipped_capture("reorder"))
+    frames = {s.frame: s for s in trace.segments()}
+    assert [frames[n].segment.seq for n in (6, 7, 8, 9)] == [1, 1449, 4345, 2897]
+    assert frames[8].tags == ("lost-segment",) and frames[9].tags == ("out-of-order",)
+    acks = [(s.segment.ack, list(s.segment.options.sack)) for s in trace.segments("client")
+            if s.segment.has("A") and not s.segment.payload][1:5]
+    assert acks == [(1449, []), (2897, []), (2897, [(4345, 5793)]), (5793, [])]
+    data = [s for s in trace.segments("server") if s.segment.payload]
+    assert len({s.segment.options.timestamps[0] for s in data}) == 1
+
+
+def test_what_notebooks_06_and_09_say_about_the_captures_holds():
+    """06 §3: frames 14-16 are the lost ACK, the resent FIN (Linux's RTO: at least 200 ms later)
+    and the answer from TIME-WAIT. 09 §4: loss.pcap's frame 27 carries a TSval 25 ms after the
+    first copy in frame 13."""
+    trace = analyze(live.shipped_capture("time-wait"))
+    frames = {s.frame: s for s in trace.segments()}
+    assert max(frames) == 16 and frames[15].tags == ("retransmission",)
+    assert frames[14].segment.ack == frames[16].segment.ack == frames[15].segment.seq + 1
+    assert frames[15].time - frames[14].time >= 0.2
+    lossy = {s.frame: s for s in analyze(live.shipped_capture("loss")).segments()}
+    assert lossy[13].segment.seq == lossy[27].segment.seq == 10137
+    assert lossy[27].segment.options.timestamps[0] - lossy[13].segment.options.timestamps[0] == 25
