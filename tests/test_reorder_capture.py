@@ -185,3 +185,24 @@ def test_tcpedu_live_holds_a_segment_back_and_captures_at_the_client(tmp_path, c
     late = our_frames(path, "out-of-order")
     assert len(late) == 1 and late == tshark_frames(path, "tcp.analysis.out_of_order")
     assert our_frames(path, "retransmission") == tshark_frames(path, "tcp.analysis.retransmission")
+
+
+def test_the_narration_of_reorder_pcap_says_what_happened():
+    """The player's sentences: the overtaken segment fills a hole (never "a retransmission"), the
+    repeated ACK names its SACK block, and each ACK captured after the burst answers its own
+    arrival (not "what arrived last")."""
+    from tcpedu.views.narrate import Narrator
+
+    trace = live.load_shipped("reorder")
+    narrator = Narrator(trace)
+    by_frame = {}
+    for i in range(len(narrator)):
+        primary = narrator.tl.steps[i].primary
+        if getattr(primary, "frame", None) is not None:
+            by_frame[primary.frame] = narrator(i)
+    assert "out-of-order" in by_frame[9] and "fill a hole" in by_frame[9]
+    assert not any("retransmission" in text for text in by_frame.values())
+    assert "ACK = 1449 = 1 + 1448" in by_frame[12]
+    assert "repeated with SACK (4345–5792)" in by_frame[14]
+    assert "the segment from 2897 filled the hole" in by_frame[15]
+    assert not any("what arrived last" in text for text in by_frame.values())
