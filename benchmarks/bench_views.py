@@ -101,7 +101,7 @@ def browser_side() -> None:
         draw_new = page.evaluate(
             """async () => { const src = document.getElementById('tcpedu-esm').textContent;
             const mod = await import(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})));
-            const text = document.getElementById('tcpedu-data').textContent;
+            const text = JSON.parse(document.querySelector('script.tcpedu-state').textContent).data;
             const model = {get: (k) => ({data: text, alt: '', showing: 'original', step: 0,
               look: 'notebook', rows: 0})[k], set() {}, on() {}, off() {}, save_changes() {},
               send() {}};
