@@ -140,3 +140,26 @@ def test_send_buffer_behaves_as_the_bytearray_it_replaces(ops: list[tuple]) -> N
             model.clear()
         assert len(buf) == buf.size == len(model) and bytes(buf) == bytes(model)
         assert bool(buf) == bool(model)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_network_run_restores_the_garbage_collector(enabled: bool) -> None:
+    """``Network.run`` pauses Python's cyclic collector while it runs, and leaves it as it was,
+    also when the run raises."""
+    import gc
+
+    from tcpedu.errors import ParameterError
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        run("handshake")
+        assert gc.isenabled() is enabled
+        net = Network.pair()
+        net.at(0.0, "server", "listen")
+        net.at(0.0, "client", "connect")
+        with pytest.raises(ParameterError, match="max_events"):
+            net.run(max_events=3)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
