@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..model import events as ev_
-from ..model.fastinit import maker
+from ..model.fastinit import maker, maker_from
 from ..model.segment import Flags, Segment
 from ..model.states import State
 from ..trace import (
@@ -270,6 +270,7 @@ class Network:
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
         self._drains: dict[str, Callable[[], list[Any]]] = {}
+        self._ips: dict[str, str] = {}  # each node's IP, as in trace.hosts (read per delivery)
         self._peers: dict[str, str] = {}
         self._links: dict[tuple[str, str], Link] = {}
         self._busy: dict[tuple[str, str], float] = {}
@@ -338,6 +339,7 @@ class Network:
             raise ParameterError(f"port={port!r}: give an integer 0..65535")
         host = Host(name, ip, port)
         self.trace.hosts[name] = host
+        self._ips[name] = ip
         return host
 
     def endpoint(self, name: str) -> Any:
@@ -480,7 +482,7 @@ class Network:
         dst = sent.dst
         endpoint = self._endpoints.get(dst)
         if endpoint is not None:
-            endpoint.receive(now, sent.segment, self.trace.hosts[sent.src].ip)
+            endpoint.receive(now, sent.segment, self._ips[sent.src])
             self._settle(now, dst, endpoint)
 
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
@@ -557,7 +559,7 @@ class Network:
         segments = endpoint.segments_to_send()
         if segments:
             peer = self._peers.get(node) or self._peer(node)
-            pending = self._known_pending.pop(node, None)
+            pending = self._known_pending.pop(node, None) if self._known_pending else None
             challenge = node in self._challenge_pending
             for segment in segments:
                 known: tuple[str, ...] = ()
@@ -574,12 +576,13 @@ class Network:
         if deadline != self._timers[node]:
             self._timers[node] = deadline
             if deadline is not None:
-                self._push(max(deadline, now), _TIMER, node, deadline)
+                heapq.heappush(self._heap, (max(deadline, now), next(self._order), _TIMER, node,
+                                            deadline))
         if self.snapshots:
             values = endpoint.snapshot_values()
             if self._last_snapshot.get(node) != values:
                 self._last_snapshot[node] = values
-                records.append(_new_snapshot(now, node, *values))
+                records.append(_new_snapshot(now, node, values))
 
     def _record_app(self, now: float, node: str, action: str, detail: str = "",
                     data: bytes = b"") -> None:
@@ -636,7 +639,7 @@ class Network:
             self._busy[key] = departure
         arrival = departure + link.delay + extra
         heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
-        for _ in range(copies):
+        for _ in range(copies) if copies else ():
             copy = SegmentSent(now, next(self._ids), src, dst, segment, "duplicate",
                                spoofed_as=spoofed_as, known=(*known, "duplicate"))
             self.trace.records.append(copy)
@@ -725,7 +728,8 @@ _TimerArmed, _TimerCancelled, _DataReceived = ev_.TimerArmed, ev_.TimerCancelled
 # Positional factories of the records built once or more per segment (see tcpedu.model.fastinit).
 _new_sent, _new_delivered, _new_dropped = maker(SegmentSent), maker(SegmentDelivered), maker(
     SegmentDropped)
-_new_timer_event, _new_app_event, _new_snapshot = maker(TimerEvent), maker(AppEvent), maker(Snapshot)
+_new_timer_event, _new_app_event = maker(TimerEvent), maker(AppEvent)
+_new_snapshot = maker_from(Snapshot, 2)  # (time, node, snapshot_values())
 _INJECTED = ("injected",)
 
 
