@@ -11,6 +11,8 @@ import dataclasses
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcpedu.errors import SegmentError
 from tcpedu.model.endpoint import Config, Endpoint
@@ -18,6 +20,7 @@ from tcpedu.model.events import DataReceived, StateChange, TimerArmed, TimerCanc
 from tcpedu.model.fastinit import maker
 from tcpedu.model.flags import Flags
 from tcpedu.model.segment import Options, Segment
+from tcpedu.model.send_buffer import SendBuffer
 from tcpedu.model.snapshot import Snapshot
 from tcpedu.model.states import State
 from tcpedu.sim.network import Network
@@ -111,3 +114,29 @@ def test_drain_events_hands_over_what_next_event_would_in_order() -> None:
 
     drained, one_by_one = handshake(True), handshake(False)
     assert drained == one_by_one and any(isinstance(e, TimerArmed) for e in drained)
+
+
+@given(st.lists(st.one_of(
+    st.tuples(st.just("append"), st.binary(max_size=40)),
+    st.tuples(st.just("consume"), st.integers(-3, 60)),
+    st.tuples(st.just("slice"), st.integers(-10, 90), st.integers(-10, 90)),
+    st.tuples(st.just("clear")),
+), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_send_buffer_behaves_as_the_bytearray_it_replaces(ops: list[tuple]) -> None:
+    """``SendBuffer`` keeps chunks and an offset; every read must equal a plain bytearray's."""
+    buf, model = SendBuffer(), bytearray()
+    for op, *args in ops:
+        if op == "append":
+            buf.append(args[0])
+            model += args[0]
+        elif op == "consume":
+            buf.consume(args[0])
+            del model[:max(args[0], 0)]
+        elif op == "slice":
+            assert buf.slice(*args) == bytes(model[args[0]:args[1]])
+        else:
+            buf.clear()
+            model.clear()
+        assert len(buf) == buf.size == len(model) and bytes(buf) == bytes(model)
+        assert bool(buf) == bool(model)

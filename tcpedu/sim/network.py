@@ -460,10 +460,11 @@ class Network:
     # -- event handlers --------------------------------------------------------------------------
     def _on_deliver(self, now: float, sent: SegmentSent, _unused: Any) -> None:
         self.trace.records.append(_new_delivered(now, sent.id))
-        endpoint = self._endpoints.get(sent.dst)
+        dst = sent.dst
+        endpoint = self._endpoints.get(dst)
         if endpoint is not None:
             endpoint.receive(now, sent.segment, self.trace.hosts[sent.src].ip)
-            self._settle(now, sent.dst, endpoint)
+            self._settle(now, dst, endpoint)
 
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
         self.trace.records.append(_new_dropped(now, sent.id, reason))
@@ -524,6 +525,9 @@ class Network:
                 elif cls is _TimerCancelled:
                     records.append(_new_timer_event(now, node, str(event.timer), "cancelled",
                                                     None))
+                elif cls is _DataReceived:  # _received, inline
+                    data = event.data
+                    self._record_app(now, node, "received", f"{len(data)} bytes", bytes(data))
                 else:
                     (_RECORDERS.get(cls) or _recorder_for(cls))(self, now, node, event)
         else:
@@ -564,8 +568,9 @@ class Network:
                     data: bytes = b"") -> None:
         event = _new_app_event(now, node, action, detail, data)
         self.trace.records.append(event)
-        for callback, after in self._callbacks.get((node, action), ()):
-            self._push(now + after, _CALLBACK, callback, event)
+        if self._callbacks:
+            for callback, after in self._callbacks.get((node, action), ()):
+                self._push(now + after, _CALLBACK, callback, event)
 
     # -- the wire --------------------------------------------------------------------------------
     def _transmit(self, now: float, src: str, dst: str, segment: Segment,
@@ -573,9 +578,11 @@ class Network:
         note = NOTE_OF_KNOWN[known[0]] if known else ""
         sent = _new_sent(now, next(self._ids), src, dst, segment, note, (), None, spoofed_as, known)
         self.trace.records.append(sent)
-        for tap in self._taps:
-            tap(self, now, sent)
-        link = self._links.get((src, dst), self.default_link)
+        if self._taps:
+            for tap in self._taps:
+                tap(self, now, sent)
+        key = (src, dst)
+        link = self._links.get(key, self.default_link) if self._links else self.default_link
         extra, copies = 0.0, 0
         if self.rules:
             endpoint = self._endpoints.get(src)
@@ -591,22 +598,25 @@ class Network:
                     elif isinstance(rule, Duplicate):
                         copies += rule.copies
         rng = self._rng
-        if link.loss and rng.random() < link.loss:
-            self._push(now + link.delay / 2, _DROP, sent, f"random loss (p={link.loss:g})")
+        loss = link.loss
+        if loss and rng.random() < loss:
+            self._push(now + link.delay / 2, _DROP, sent, f"random loss (p={loss:g})")
             return
         if link.duplicate and rng.random() < link.duplicate:
             copies += 1
         if link.reorder and rng.random() < link.reorder:
             extra += link.delay if link.reorder_delay is None else link.reorder_delay
         departure = now
-        if link.bandwidth:
-            start = max(now, self._busy.get((src, dst), 0.0))
-            size = len(segment.payload) + HEADER_BYTES
-            if link.queue is not None and (start - now) * link.bandwidth > link.queue + 1e-6:
+        bandwidth = link.bandwidth
+        if bandwidth:
+            start = self._busy.get(key, 0.0)
+            if start < now:
+                start = now
+            if link.queue is not None and (start - now) * bandwidth > link.queue + 1e-6:
                 self._push(now, _DROP, sent, f"queue full: {link.queue} bytes waiting (drop-tail)")
                 return
-            departure = start + size / link.bandwidth
-            self._busy[(src, dst)] = departure
+            departure = start + (len(segment.payload) + HEADER_BYTES) / bandwidth
+            self._busy[key] = departure
         arrival = departure + link.delay + extra
         heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
         for _ in range(copies):
@@ -694,7 +704,7 @@ NOTE_OF_KNOWN: dict[str, str] = {
 }
 
 _CHALLENGE = ("challenge-ack",)
-_TimerArmed, _TimerCancelled = ev_.TimerArmed, ev_.TimerCancelled
+_TimerArmed, _TimerCancelled, _DataReceived = ev_.TimerArmed, ev_.TimerCancelled, ev_.DataReceived
 # Positional factories of the records built once or more per segment (see tcpedu.model.fastinit).
 _new_sent, _new_delivered, _new_dropped = maker(SegmentSent), maker(SegmentDelivered), maker(
     SegmentDropped)
