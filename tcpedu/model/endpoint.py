@@ -38,6 +38,7 @@ from .receive_buffer import ReassemblyQueue
 from .recovery import LossRecovery
 from .rto import RttEstimator
 from .segment import Segment
+from .send_buffer import SendBuffer
 from .sending import Sending
 from .seq import seq_add, seq_diff
 from .snapshot import Snapshot
@@ -102,7 +103,7 @@ class Endpoint(Arrivals, Sending, Timers):
         self.bytes_sent = 0
         self.bytes_delivered = 0
         self.reading_paused = False
-        self._sndbuf = bytearray()
+        self._sndbuf = SendBuffer()
         self._buf_seq = 0
         self._fin_queued = False
         self._fin_seq = 0
@@ -290,7 +291,7 @@ class Endpoint(Arrivals, Sending, Timers):
         limit = self.config.send_buffer
         if limit is not None:
             data = data[: max(limit - len(self._sndbuf), 0)]
-        self._sndbuf += data
+        self._sndbuf.append(data)
         if self.state in SENDING_STATES:
             self._output(now)
         return len(data)

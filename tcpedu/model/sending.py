@@ -107,7 +107,7 @@ class Sending:
         RFC 6675's pipe.
         """
         buf = self._sndbuf
-        if not buf and not self._fin_queued:
+        if not buf.size and not self._fin_queued:
             if "persist" in self._timers:
                 self._cancel("persist")
             return  # nothing to send (the common case on the receiving side)
@@ -123,7 +123,7 @@ class Sending:
         while True:
             nxt = self.snd_nxt
             off = (nxt - self._buf_seq) & MASK  # never negative once the SYN is acknowledged
-            avail = len(buf) - off
+            avail = buf.size - off
             if avail > 0:
                 usable = wnd - ((nxt - una) & MASK) + reduction
                 if usable <= 0:
@@ -154,7 +154,7 @@ class Sending:
         """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back)."""
         buf = self._sndbuf
         end = off + n
-        last = end == len(buf)
+        last = end == buf.size
         fin = last and self._fin_queued and self.state in FIN_STATES
         flags = (F_FIN_PSH_ACK if fin else F_PSH_ACK) if last else F_ACK
         new_nxt = (nxt + n + 1 if fin else nxt + n) & MASK
@@ -165,7 +165,7 @@ class Sending:
             self.recovery.time_segment((nxt + n) & MASK, now)
         if n < self.mss:
             self._small_end = (nxt + n) & MASK
-        self._emit(nxt, flags, bytes(buf[off:end]))
+        self._emit(nxt, flags, buf.slice(off, end))
         self.snd_nxt = new_nxt
         ahead = (new_nxt - snd_max) & MASK
         if 0 < ahead < HALF:  # seq_gt(new_nxt, snd_max)
@@ -229,7 +229,7 @@ class Sending:
             flags = F_FIN_PSH_ACK if fin else F_PSH_ACK
         else:
             flags = F_FIN_ACK if fin else F_ACK
-        self._emit(seq, flags, bytes(self._sndbuf[off:off + n]))
+        self._emit(seq, flags, self._sndbuf.slice(off, off + n))
         if "rto" not in self._timers:
             self._arm("rto", now + self.rtt.rto)
 

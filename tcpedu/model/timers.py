@@ -103,7 +103,7 @@ class Timers:
         # A zero-window probe: one byte at SND.UNA, sent although the window is closed.
         off = seq_diff(una, self._buf_seq)
         self._events.append(Retransmitted(una, "probe"))
-        self._emit(una, F_ACK, bytes(self._sndbuf[off:off + 1]))
+        self._emit(una, F_ACK, self._sndbuf.slice(off, off + 1))
         self._persist_backoff += 1
         self._arm("persist", now + self._persist_interval())
 
