@@ -28,7 +28,6 @@ $(STAMP): pyproject.toml binder/requirements.txt
 	  echo "tcpedu needs Python >= 3.10 with venv and ensurepip ($(PYTHON) is $$($(PYTHON) -V 2>&1));" \
 	       "Debian/Ubuntu: apt install python3-venv, or PYTHON=python3.11 make ..." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	.ci/pip-install $(PY) --upgrade pip
 	.ci/pip-install $(PY) -c binder/requirements.txt -e ".[test]"
 	touch $(STAMP)
 
