@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tcpedu.errors import SegmentError
 from tcpedu.model.endpoint import Config, Endpoint
 from tcpedu.model.events import DataReceived, StateChange, TimerArmed, TimerCancelled
-from tcpedu.model.fastinit import maker
+from tcpedu.model.fastinit import maker, maker_from
 from tcpedu.model.flags import Flags
 from tcpedu.model.segment import Options, Segment
 from tcpedu.model.send_buffer import SendBuffer
@@ -55,6 +55,14 @@ def test_maker_builds_an_equal_frozen_instance_of_the_class(cls: type, values: t
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(made, name, values[0])
     assert dataclasses.replace(made) == built
+
+
+def test_maker_from_spreads_the_tail_tuple() -> None:
+    values = VALUES[1][1]
+    made = maker_from(Snapshot, 2)(values[0], values[1], values[2:])
+    assert type(made) is Snapshot and made == Snapshot(*values)
+    with pytest.raises(ValueError):
+        maker_from(Snapshot, 2)(values[0], values[1], values[2:-1])
 
 
 def test_quick_init_keeps_the_checks_and_the_defaults() -> None:
@@ -140,3 +148,26 @@ def test_send_buffer_behaves_as_the_bytearray_it_replaces(ops: list[tuple]) -> N
             model.clear()
         assert len(buf) == buf.size == len(model) and bytes(buf) == bytes(model)
         assert bool(buf) == bool(model)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_network_run_restores_the_garbage_collector(enabled: bool) -> None:
+    """``Network.run`` pauses Python's cyclic collector while it runs, and leaves it as it was,
+    also when the run raises."""
+    import gc
+
+    from tcpedu.errors import ParameterError
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        run("handshake")
+        assert gc.isenabled() is enabled
+        net = Network.pair()
+        net.at(0.0, "server", "listen")
+        net.at(0.0, "client", "connect")
+        with pytest.raises(ParameterError, match="max_events"):
+            net.run(max_events=3)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -180,7 +180,7 @@ class Arrivals:
         fin = bool(seg.flags._value_ & FIN)
         payload = seg.payload[: self.rcv_wnd]
         self._text_and_fin(now, seq_add(seg.seq, 1), payload,
-                           fin and len(payload) == len(seg.payload), False)
+                           fin and len(payload) == len(seg.payload), self._our_fin_acked())
 
     def _syn_in_syn_received(self, now: float, seg: Segment) -> Segment | None:
         """A SYN while ours is unacknowledged: a repeat (resend our SYN,ACK), the SYN,ACK of a
@@ -271,14 +271,16 @@ class Arrivals:
             return
         if state is S_SYN_RECEIVED and not self._ack_of_syn(now, seg):
             return
-        fin_queued = self._fin_queued
-        fin_was_acked = fin_queued and seq_gt(self.snd_una, self._fin_seq)
+        # Our FIN acknowledged by this very segment? (seq_gt(SND.UNA, FIN) before and after the
+        # ACK field, inline.)
+        fin_was_acked = self._fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
         if self._process_ack(now, seg, scale):
             if self._syn_queued is not None:  # the peer's SYN carried text (§3.10.7.2)
                 self._process_queued_syn_text(now)
-            elif not (payload or fin or fin_queued):
-                return  # a bare ACK with no FIN of ours to acknowledge (the common case)
-            self._text_and_fin(now, seq, payload, fin, fin_was_acked)
+            fin_acked_now = (not fin_was_acked and self._fin_queued
+                             and 0 < (self.snd_una - self._fin_seq) & MASK < HALF)
+            if payload or fin or fin_acked_now:  # else a bare ACK: nothing for steps 7 and 8
+                self._text_and_fin(now, seq, payload, fin, fin_acked_now)
 
     def _fin_in_time_wait(self, now: float, seg: Segment) -> bool:
         """TIME-WAIT: a retransmitted FIN is acknowledged and restarts 2 MSL (§3.10.7.4)."""
@@ -332,10 +334,9 @@ class Arrivals:
         return True
 
     def _text_and_fin(self, now: float, seq: int, payload: bytes, fin: bool,
-                      fin_was_acked: bool) -> None:
-        """After the ACK field: our FIN acknowledged, then text (seventh) and FIN (eighth)."""
-        fin_acked_now = (not fin_was_acked and self._fin_queued
-                         and seq_gt(self.snd_una, self._fin_seq))
+                      fin_acked_now: bool) -> None:
+        """After the ACK field: our FIN acknowledged (``fin_acked_now``: by this segment), then
+        text (seventh step) and FIN (eighth)."""
         if not (payload or fin or fin_acked_now):
             return  # a bare ACK: nothing for the seventh and eighth steps (the common case)
         state = self.state

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, fields
 from typing import Any, TypeVar
 
-__all__ = ["maker", "quick_init"]
+__all__ = ["maker", "maker_from", "quick_init"]
 
 _C = TypeVar("_C", bound=type)
 _T = TypeVar("_T")
@@ -66,3 +66,22 @@ def maker(cls: type[_T]) -> Callable[..., _T]:
     make = namespace["make"]
     make.__qualname__ = f"maker({cls.__qualname__})"
     return make
+
+
+def maker_from(cls: type[_T], lead: int) -> Callable[..., _T]:
+    """Like :func:`maker`, for a class whose fields after the first ``lead`` come as one tuple:
+    ``maker_from(C, 2)(a, b, rest)`` equals ``C(a, b, *rest)`` (``rest`` must hold exactly the
+    other fields, in order), without spreading the tuple into a call."""
+    names = [f.name for f in fields(cls)]
+    make = maker(cls)
+    twin = make.__globals__["_twin"]
+    head, tail = names[:lead], names[lead:]
+    source = (f"def make_from({', '.join(head)}, rest):\n    o = _new(_twin)\n"
+              + "".join(f"    o.{name} = {name}\n" for name in head)
+              + f"    ({', '.join('o.' + name for name in tail)},) = rest\n"
+              + "    o.__class__ = _cls\n    return o\n")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
+    make_from = namespace["make_from"]
+    make_from.__qualname__ = f"maker_from({cls.__qualname__}, {lead})"
+    return make_from
