@@ -10,7 +10,8 @@ import sys
 from .errors import TcpeduError
 
 #: Subcommand modules under tcpedu/commands/, in the order ``tcpedu --help`` lists them.
-COMMANDS: tuple[str, ...] = ("course", "grade", "live", "analyze", "simulate", "interop")
+COMMANDS: tuple[str, ...] = ("course", "grade", "live", "analyze", "simulate", "interop",
+                             "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

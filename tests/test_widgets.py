@@ -209,8 +209,9 @@ def test_html_export_is_self_contained_and_carries_the_steps(tmp_path, loss_play
     assert "<script src" not in page and "<link" not in page
     assert "SYN asks to open a connection" in page
     assert "export default { render }" in page  # the player's own module, inlined
-    data = json.loads(re.search(r'id="tcpedu-data">(.*?)</script>', page, re.S).group(1))
-    assert len(data["steps"]) == 5
+    state = json.loads(re.search(r'class="tcpedu-state">(.*?)</script>', page, re.S).group(1))
+    assert len(json.loads(state["data"])["steps"]) == 5
+    assert '<div class="tcpedu-static"><svg' in page  # the picture without JavaScript
 
 
 def test_exports_refuse_bad_paths_and_steps(tmp_path) -> None:

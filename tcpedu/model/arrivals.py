@@ -13,6 +13,7 @@ from ._common import (
     F_RST,
     F_RST_ACK,
     FIN,
+    MASK,
     RST,
     S_CLOSED,
     S_FIN_WAIT_1,
@@ -25,13 +26,16 @@ from ._common import (
     TEXT_STATES,
 )
 from .events import ChallengeAckSent, ConnectionReset, DataReceived, PeerClosed, SegmentIgnored
+from .fastinit import maker
 from .receive_buffer import ReassemblyQueue
 from .segment import Flags, Segment
-from .seq import seq_add, seq_diff, seq_ge, seq_gt, seq_in_window, seq_lt
+from .seq import HALF, seq_add, seq_diff, seq_ge, seq_gt, seq_in_window, seq_lt
 from .states import Trigger
 
 #: At most one ACK per this many seconds answers unacceptable bare ACKs (no ACK wars).
 OUT_OF_WINDOW_ACK_INTERVAL = 0.5
+
+_data_received = maker(DataReceived)  # once per in-order data segment
 
 #: Default MSS when the peer's SYN carries no MSS option (RFC 9293 §3.7.1, IPv4).
 DEFAULT_PEER_MSS = 536
@@ -176,7 +180,7 @@ class Arrivals:
         fin = bool(seg.flags._value_ & FIN)
         payload = seg.payload[: self.rcv_wnd]
         self._text_and_fin(now, seq_add(seg.seq, 1), payload,
-                           fin and len(payload) == len(seg.payload), False)
+                           fin and len(payload) == len(seg.payload), self._our_fin_acked())
 
     def _syn_in_syn_received(self, now: float, seg: Segment) -> Segment | None:
         """A SYN while ours is unacknowledged: a repeat (resend our SYN,ACK), the SYN,ACK of a
@@ -267,11 +271,16 @@ class Arrivals:
             return
         if state is S_SYN_RECEIVED and not self._ack_of_syn(now, seg):
             return
-        fin_was_acked = self._fin_queued and seq_gt(self.snd_una, self._fin_seq)
+        # Our FIN acknowledged by this very segment? (seq_gt(SND.UNA, FIN) before and after the
+        # ACK field, inline.)
+        fin_was_acked = self._fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
         if self._process_ack(now, seg, scale):
             if self._syn_queued is not None:  # the peer's SYN carried text (§3.10.7.2)
                 self._process_queued_syn_text(now)
-            self._text_and_fin(now, seq, payload, fin, fin_was_acked)
+            fin_acked_now = (not fin_was_acked and self._fin_queued
+                             and 0 < (self.snd_una - self._fin_seq) & MASK < HALF)
+            if payload or fin or fin_acked_now:  # else a bare ACK: nothing for steps 7 and 8
+                self._text_and_fin(now, seq, payload, fin, fin_acked_now)
 
     def _fin_in_time_wait(self, now: float, seg: Segment) -> bool:
         """TIME-WAIT: a retransmitted FIN is acknowledged and restarts 2 MSL (§3.10.7.4)."""
@@ -325,10 +334,9 @@ class Arrivals:
         return True
 
     def _text_and_fin(self, now: float, seq: int, payload: bytes, fin: bool,
-                      fin_was_acked: bool) -> None:
-        """After the ACK field: our FIN acknowledged, then text (seventh) and FIN (eighth)."""
-        fin_acked_now = (not fin_was_acked and self._fin_queued
-                         and seq_gt(self.snd_una, self._fin_seq))
+                      fin_acked_now: bool) -> None:
+        """After the ACK field: our FIN acknowledged (``fin_acked_now``: by this segment), then
+        text (seventh step) and FIN (eighth)."""
         if not (payload or fin or fin_acked_now):
             return  # a bare ACK: nothing for the seventh and eighth steps (the common case)
         state = self.state
@@ -371,11 +379,11 @@ class Arrivals:
         ``scale``: the window shift to use (0 for a SYN,ACK; None: the connection's)."""
         ack = seg.ack
         una = self.snd_una
-        if seq_gt(ack, self.snd_max):
+        if 0 < (ack - self.snd_max) & MASK < HALF:  # seq_gt(ack, SND.MAX), inline (hot path)
             self._ignore(seg, "ACK for data never sent: answered by an ACK (§3.10.7.4)")
             self._ack_now = True
             return False
-        if seq_lt(ack, una):
+        if (ack - una) & MASK >= HALF:  # seq_lt(ack, SND.UNA)
             if self.config.challenge_ack and seq_lt(ack, seq_add(una, -self.max_snd_wnd)):
                 self._ignore(seg, "ACK too old: challenge ACK (RFC 5961 §5.2)")
                 self._challenge_ack(now, seg, "ACK below SND.UNA - MAX.SND.WND (RFC 5961 §5.2)")
@@ -389,9 +397,11 @@ class Arrivals:
         elif (not seg.payload and not seg.flags._value_ & (SYN | FIN) and new_wnd == self.snd_wnd
               and self.snd_max != una and self.snd_wnd > 0):
             self._on_dup_ack(now)
-        # Window update (§3.10.7.4): only from a segment newer than the last one that set it.
+        # Window update (§3.10.7.4): only from a segment newer than the last one that set it
+        # (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and seq_ge(SEG.ACK, SND.WL2), inline).
         wl1 = self.snd_wl1
-        if seq_lt(wl1, seg.seq) or (wl1 == seg.seq and seq_ge(ack, self.snd_wl2)):
+        sseq = seg.seq
+        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
             if new_wnd and not self.snd_wnd and "persist" in self._timers:
                 # The window opened while we were probing: resend from SND.UNA, so a probe
                 # byte the receiver refused goes out again with the data (as BSD retracts
@@ -399,23 +409,24 @@ class Arrivals:
                 self.snd_nxt = una if ack == una else self.snd_nxt
                 self._rexmit_reason = "window"
             self.snd_wnd = new_wnd
-            self.snd_wl1 = seg.seq
+            self.snd_wl1 = sseq
             self.snd_wl2 = ack
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
         return True
 
     def _on_new_ack(self, now: float, ack: int) -> None:
-        una = self.snd_una
-        acked = seq_diff(ack, una)
-        k = seq_diff(ack, self._buf_seq)
+        acked = seq_diff(ack, self.snd_una)
+        buf_seq = self._buf_seq
+        k = (ack - buf_seq) & MASK  # seq_diff(ack, buf_seq) when below HALF
         data_acked = 0
-        if k > 0:
-            data_acked = min(k, len(self._sndbuf))
-            del self._sndbuf[:data_acked]
-            self._buf_seq = seq_add(self._buf_seq, data_acked)
+        if 0 < k < HALF:
+            buf = self._sndbuf
+            data_acked = k if k < buf.size else buf.size
+            buf.consume(data_acked)
+            self._buf_seq = (buf_seq + data_acked) & MASK
         self.snd_una = ack
-        if seq_lt(self.snd_nxt, ack):
+        if (self.snd_nxt - ack) & MASK >= HALF:  # seq_lt(SND.NXT, ack)
             self.snd_nxt = ack
         self.retries = 0
         resend = self.recovery.on_new_ack(now, ack, acked, data_acked, self.snd_max)
@@ -446,7 +457,8 @@ class Arrivals:
         """Seventh and eighth steps of §3.10.7.4; returns True when the FIN came in order."""
         q = self._rcvq
         assert q is not None
-        if self.config.receiver == "gbn" and seq_gt(seq, self.rcv_nxt):
+        cfg = self.config
+        if cfg.receiver == "gbn" and seq_gt(seq, self.rcv_nxt):
             self._events.append(SegmentIgnored(seq, "Go-Back-N receiver discards out-of-order "
                                                     "data"))
             self._ack_now = True
@@ -455,14 +467,18 @@ class Arrivals:
         data, fin_now = q.add(seq, payload, fin)
         self.rcv_nxt = q.rcv_nxt
         if data:
-            self._deliver(now, data)
+            if self.reading_paused or cfg.app_read_rate:
+                self._deliver(now, data)
+            else:  # _deliver's common case, inline
+                self.bytes_delivered += len(data)
+                self._events.append(_data_received(data))
             self._unacked_segs += 1
         if not data or had_gap or q.ooo_bytes or fin_now:
             self._ack_now = True  # out of order, duplicate, gap filled, FIN: ACK at once
-        elif self.config.delayed_ack is None or self._unacked_segs >= 2:
+        elif cfg.delayed_ack is None or self._unacked_segs >= 2:
             self._ack_now = True
         elif "delayed-ack" not in self._timers:
-            self._arm("delayed-ack", now + self.config.delayed_ack)
+            self._arm("delayed-ack", now + cfg.delayed_ack)
         return fin_now
 
     def _deliver(self, now: float, data: bytes) -> None:
@@ -471,7 +487,7 @@ class Arrivals:
             self._arm_app_read(now)
         else:
             self.bytes_delivered += len(data)
-            self._events.append(DataReceived(data))
+            self._events.append(_data_received(data))
 
     def _deliver_unread(self, n: int) -> None:
         if n <= 0:

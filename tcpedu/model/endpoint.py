@@ -18,8 +18,6 @@ variables and the one way a state changes: :func:`tcpedu.model.states.transition
 
 from __future__ import annotations
 
-from collections import deque
-
 from ..errors import LocalProtocolError, ParameterError
 from ._common import (
     F_RST,
@@ -40,6 +38,7 @@ from .receive_buffer import ReassemblyQueue
 from .recovery import LossRecovery
 from .rto import RttEstimator
 from .segment import Segment
+from .send_buffer import SendBuffer
 from .sending import Sending
 from .seq import seq_add, seq_diff
 from .snapshot import Snapshot
@@ -79,7 +78,7 @@ class Endpoint(Arrivals, Sending, Timers):
         self.state = S_CLOSED
         self._isn = IsnChooser(config.isn_mode, config.isn, config.seed, name, config.secret)
         self._out: list[Segment] = []
-        self._events: deque[Event] = deque()
+        self._events: list[Event] = []
         self._timers: dict[str, float] = {}
         self._now = 0.0
         self._listen_remote: tuple[str, int] | None = None
@@ -104,7 +103,7 @@ class Endpoint(Arrivals, Sending, Timers):
         self.bytes_sent = 0
         self.bytes_delivered = 0
         self.reading_paused = False
-        self._sndbuf = bytearray()
+        self._sndbuf = SendBuffer()
         self._buf_seq = 0
         self._fin_queued = False
         self._fin_seq = 0
@@ -193,12 +192,17 @@ class Endpoint(Arrivals, Sending, Timers):
 
     def snapshot_values(self) -> tuple:
         """The connection variables as a plain tuple, in :class:`Snapshot` field order after
-        ``time`` and ``node``: cheap to compare, so a simulator records only changes."""
+        ``time`` and ``node``: cheap to compare, so a simulator records only changes (a hot
+        path: read once per event the endpoint handles)."""
         irs = self.irs
         cc = self.cc
+        rtt = self.rtt
+        q = self._rcvq
         return (self.state, self.iss, irs, self.snd_una, self.snd_nxt, self.snd_wnd,
-                self.rcv_nxt if irs is not None else None, self.rcv_wnd, cc.cwnd, cc.ssthresh,
-                self.rtt.srtt, self.rtt.rto, self.ooo_ranges, self.bytes_delivered)
+                self.rcv_nxt if irs is not None else None,
+                self.config.rcv_buffer - len(self._unread), cc.cwnd, cc.ssthresh, rtt.srtt,
+                rtt.rto, q.ranges() if q is not None and q.ooo_bytes else (),
+                self.bytes_delivered)
 
     def snapshot(self, now: float) -> Snapshot:
         """The connection variables now."""
@@ -212,7 +216,13 @@ class Endpoint(Arrivals, Sending, Timers):
 
     def next_event(self) -> Event | None:
         """The oldest undelivered event, or None."""
-        return self._events.popleft() if self._events else None
+        return self._events.pop(0) if self._events else None
+
+    def drain_events(self) -> list[Event]:
+        """Every undelivered event, oldest first, all at once (``next_event()`` in bulk)."""
+        events = self._events
+        self._events = []
+        return events
 
     def get_timer(self) -> float | None:
         """The earliest deadline of any armed timer, or None."""
@@ -281,7 +291,7 @@ class Endpoint(Arrivals, Sending, Timers):
         limit = self.config.send_buffer
         if limit is not None:
             data = data[: max(limit - len(self._sndbuf), 0)]
-        self._sndbuf += data
+        self._sndbuf.append(data)
         if self.state in SENDING_STATES:
             self._output(now)
         return len(data)

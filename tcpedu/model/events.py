@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .fastinit import quick_init
 from .states import State
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Event:
     """Base class of every endpoint event."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StateChange(Event):
     """The connection moved along an edge of the transition table."""
@@ -25,11 +28,13 @@ class StateChange(Event):
     rfc: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Connected(Event):
     """The handshake finished: the connection is ESTABLISHED."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DataReceived(Event):
     """In-order bytes handed to the application."""
@@ -37,11 +42,13 @@ class DataReceived(Event):
     data: bytes
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PeerClosed(Event):
     """The peer's FIN arrived in order: end of the byte stream from the peer (EOF)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ConnectionReset(Event):
     """The connection was reset: by the peer's RST, or refused."""
@@ -49,6 +56,7 @@ class ConnectionReset(Event):
     reason: str = "connection reset by peer"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ConnectionClosed(Event):
     """The connection reached CLOSED; ``reason`` says how (closed, reset, aborted, timed out)."""
@@ -56,6 +64,7 @@ class ConnectionClosed(Event):
     reason: str = "closed"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TimerArmed(Event):
     """A timer (``"rto"``, ``"delayed-ack"``, ``"persist"``, ``"time-wait"``, ``"app-read"``) was set."""
@@ -64,6 +73,7 @@ class TimerArmed(Event):
     deadline: float
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TimerCancelled(Event):
     """A timer was stopped before it fired."""
@@ -71,6 +81,7 @@ class TimerCancelled(Event):
     timer: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TimerFired(Event):
     """A timer's deadline passed and it did its job."""
@@ -78,6 +89,7 @@ class TimerFired(Event):
     timer: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Retransmitted(Event):
     """The next outgoing segment starting at ``seq`` resends data, and why.
@@ -91,6 +103,7 @@ class Retransmitted(Event):
     reason: str = "rto"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SegmentIgnored(Event):
     """An arriving segment was discarded; ``reason`` says which RFC rule did it."""
@@ -99,6 +112,7 @@ class SegmentIgnored(Event):
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ChallengeAckSent(Event):
     """A challenge ACK answered a suspicious RST or SYN (RFC 5961)."""

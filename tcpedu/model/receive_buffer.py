@@ -37,10 +37,16 @@ class ReassemblyQueue:
 
         Returns the bytes that became in order (possibly empty) and whether the FIN did.
         """
-        start = self._nxt + seq_diff(seq, self.rcv_nxt)
+        nxt = self._nxt
+        rcv_nxt = self.rcv_nxt
+        start = nxt if seq == rcv_nxt else nxt + seq_diff(seq, rcv_nxt)
         end = start + len(data)
         if fin and not self.fin_received:
             self._fin = end
+        if start == nxt and end > nxt and not self._blocks:  # in order, no gap: the common case
+            self.rcv_nxt = (rcv_nxt + end - nxt) & 0xFFFFFFFF  # _advance(end), inline
+            self._nxt = end
+            return data, (self._fin is not None and self._take_fin())
         if end <= self._nxt:
             return b"", self._take_fin()
         if start < self._nxt:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import SegmentError
+from .fastinit import quick_init
 from .flags import Flags
 
 _HEADER = struct.Struct("!HHIIBBHHH")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Options:
     """The TCP options tcpedu understands, compared by meaning rather than by padding.
@@ -113,6 +115,7 @@ class Options:
 _NO_OPTIONS = Options()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Segment:
     """One TCP segment: header fields, options and payload. Immutable; use :meth:`replace`."""

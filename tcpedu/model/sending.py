@@ -21,10 +21,16 @@ from ._common import (
     SENDING_STATES,
 )
 from .events import Retransmitted
+from .fastinit import maker
 from .segment import Flags, Options, Segment
 from .seq import HALF, seq_add, seq_diff, seq_gt, seq_lt
 
 __all__ = ["Sending"]
+
+#: Segment's positional factory, without its field checks: every segment ``_emit`` builds has
+#: ports checked by the Endpoint, sequence numbers masked to 32 bits, a window clamped to 16 bits,
+#: Flags and bytes (the property tests check what goes on the wire).
+_segment = maker(Segment)
 
 
 class Sending:
@@ -49,8 +55,9 @@ class Sending:
         if window > 0xFFFF:
             window = 0xFFFF
         self._last_adv = window << shift
-        self._out.append(Segment(self.local_port, self.remote_port, seq,
-                                 self.rcv_nxt if has_ack else 0, flags, window, options, payload))
+        self._out.append(_segment(self.local_port, self.remote_port, seq,
+                                  self.rcv_nxt if has_ack else 0, flags, window, options, payload,
+                                  0))
         if has_ack:
             self._ack_now = False
             self._unacked_segs = 0
@@ -81,9 +88,13 @@ class Sending:
 
     def _output(self, now: float) -> None:
         """Send what the windows allow, then a bare ACK if one is owed (RFC 9293 §3.8.6)."""
-        if self.state in SENDING_STATES:
-            self._send_data(now)
-        if self._ack_now and self.state in ACK_STATES:
+        state = self.state  # sending data never changes the state
+        if state in SENDING_STATES:
+            if self._sndbuf.size or self._fin_queued:
+                self._send_data(now)
+            elif "persist" in self._timers:  # nothing to send (a receiver's common case)
+                self._cancel("persist")
+        if self._ack_now and state in ACK_STATES:
             # A bare ACK carries the next *new* sequence number, even while going back after a
             # timeout (as BSD does): SND.NXT may point into already-sent data then.
             self._emit(self.snd_max, F_ACK)
@@ -100,7 +111,7 @@ class Sending:
         RFC 6675's pipe.
         """
         buf = self._sndbuf
-        if not buf and not self._fin_queued:
+        if not buf.size and not self._fin_queued:
             if "persist" in self._timers:
                 self._cancel("persist")
             return  # nothing to send (the common case on the receiving side)
@@ -116,7 +127,7 @@ class Sending:
         while True:
             nxt = self.snd_nxt
             off = (nxt - self._buf_seq) & MASK  # never negative once the SYN is acknowledged
-            avail = len(buf) - off
+            avail = buf.size - off
             if avail > 0:
                 usable = wnd - ((nxt - una) & MASK) + reduction
                 if usable <= 0:
@@ -147,7 +158,7 @@ class Sending:
         """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back)."""
         buf = self._sndbuf
         end = off + n
-        last = end == len(buf)
+        last = end == buf.size
         fin = last and self._fin_queued and self.state in FIN_STATES
         flags = (F_FIN_PSH_ACK if fin else F_PSH_ACK) if last else F_ACK
         new_nxt = (nxt + n + 1 if fin else nxt + n) & MASK
@@ -158,7 +169,7 @@ class Sending:
             self.recovery.time_segment((nxt + n) & MASK, now)
         if n < self.mss:
             self._small_end = (nxt + n) & MASK
-        self._emit(nxt, flags, bytes(buf[off:end]))
+        self._emit(nxt, flags, buf.slice(off, end))
         self.snd_nxt = new_nxt
         ahead = (new_nxt - snd_max) & MASK
         if 0 < ahead < HALF:  # seq_gt(new_nxt, snd_max)
@@ -222,7 +233,7 @@ class Sending:
             flags = F_FIN_PSH_ACK if fin else F_PSH_ACK
         else:
             flags = F_FIN_ACK if fin else F_ACK
-        self._emit(seq, flags, bytes(self._sndbuf[off:off + n]))
+        self._emit(seq, flags, self._sndbuf.slice(off, off + n))
         if "rto" not in self._timers:
             self._arm("rto", now + self.rtt.rto)
 

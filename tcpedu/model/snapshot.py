@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .fastinit import quick_init
 from .states import State
 
 __all__ = ["Snapshot"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """``node``'s connection variables (RFC 9293 §3.3.1 names) after something changed them.

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from ._common import F_ACK, S_SYN_SENT, SENDING_STATES
 from .events import Retransmitted, TimerArmed, TimerCancelled, TimerFired
+from .fastinit import maker
 from .seq import seq_add, seq_diff, seq_gt
 from .states import Trigger, has_transition
 
 __all__ = ["Timers"]
+
+_timer_armed, _timer_cancelled = maker(TimerArmed), maker(TimerCancelled)  # once per segment or so
 
 
 class Timers:
@@ -36,11 +39,11 @@ class Timers:
 
     def _arm(self, name: str, deadline: float) -> None:
         self._timers[name] = deadline
-        self._events.append(TimerArmed(name, deadline))
+        self._events.append(_timer_armed(name, deadline))
 
     def _cancel(self, name: str) -> None:
         if self._timers.pop(name, None) is not None:
-            self._events.append(TimerCancelled(name))
+            self._events.append(_timer_cancelled(name))
 
     def _cancel_all(self) -> None:
         for name in list(self._timers):
@@ -100,7 +103,7 @@ class Timers:
         # A zero-window probe: one byte at SND.UNA, sent although the window is closed.
         off = seq_diff(una, self._buf_seq)
         self._events.append(Retransmitted(una, "probe"))
-        self._emit(una, F_ACK, bytes(self._sndbuf[off:off + 1]))
+        self._emit(una, F_ACK, self._sndbuf.slice(off, off + 1))
         self._persist_backoff += 1
         self._arm("persist", now + self._persist_interval())
 

@@ -103,6 +103,7 @@ class Narrator:
                 self.previous_window[sent.id] = last_window.get(sent.src)
                 last[sent.src] = sent.segment.ack
                 last_window[sent.src] = sent.segment.window
+        self._answered: dict[str, dict[int, SegmentSent]] = {}
 
     def __len__(self) -> int:
         return len(self.tl)
@@ -181,7 +182,14 @@ class Narrator:
         if seg.flags & Flags.ACK:
             parts.append(self._ack_reason(sent, index))
             parts.append(self._window_reason(sent))
-        if seg.payload and not resent:
+        if seg.payload and not resent and "out-of-order" in marks and tl.is_capture:
+            n = len(seg.payload)
+            parts.append(f"Its {n} bytes ({seq}–{seq_add(seq, n - 1)}) lie below bytes already "
+                         f"seen from {src}: they fill a hole. Wireshark marks it out-of-order, "
+                         "as it came less than one round trip after the higher segment: "
+                         "overtaken on the way, or a quick resend (the capture alone cannot "
+                         "say which).")
+        elif seg.payload and not resent:
             parts.append(self._seq_reason(sent, index))
             n = len(seg.payload)
             parts.append(f"It carries {n} bytes numbered {seq}–{seq_add(seq, n - 1)}; the next "
@@ -197,6 +205,11 @@ class Narrator:
         ack = tl.ack(src, seg.ack)
         if "dup-ack" in tl.marks[sent.id]:
             return self._dup_ack_reason(sent, index, ack)
+        if self.previous_ack.get(sent.id) == seg.ack and seg.options.sack:
+            blocks = ", ".join(f"{tl.ack(src, a)}–{seq_add(tl.ack(src, b), -1)}"
+                               for a, b in seg.options.sack)
+            return (f"ack={ack} is repeated with SACK ({blocks}): those bytes arrived beyond a "
+                    f"hole, and byte {ack} is still missing.")
         if self.previous_ack.get(sent.id) == seg.ack and not seg.flags & Flags.SYN:
             return (f"ack={ack} is unchanged: nothing new arrived from {tl.peer(src)}, and a "
                     "side that sends again without receiving keeps its ACK.")
@@ -220,8 +233,41 @@ class Narrator:
         if seq_gt(ack, end):
             return (f"ACK = {ack}: the hole is filled, so the cumulative ACK now covers bytes "
                     "that had arrived out of order too.")
+        got = self._answers(sent.src).get(ack) if tl.is_capture else None
+        if got is not None:  # a capture shows this ACK after later segments
+            gseq = tl.seq(sender_of(got), got.segment.seq)
+            n = got.segment.seg_len
+            why = (f"ACK = {ack} = {gseq} + {n}: it answers the segment from {gseq}"
+                   if seq_add(gseq, n) == ack else
+                   f"ACK = {ack}: the segment from {gseq} filled the hole, so the cumulative ACK "
+                   "covers the bytes that had arrived out of order too")
+            return (why + f". The capture shows later segments before this ACK: it sees each "
+                    f"packet at one point of the path, and {src} answers its arrivals one by one.")
         return (f"ACK = {ack}: {src} still expects byte {ack}; what arrived last ({lseq}–"
                 f"{seq_add(end, -1)}) is not the next byte in order.")
+
+    def _answers(self, node: str) -> dict[int, SegmentSent]:
+        """ACK number -> the arrival that first brought ``node``'s in-order bytes up to it."""
+        found = self._answered.get(node)
+        if found is None:
+            found = self._answered[node] = {}
+            nxt: int | None = None
+            waiting: list[tuple[int, int]] = []
+            for _step, got in self.arrivals.get(node, []):
+                if not got.segment.seg_len:
+                    continue
+                start = self.tl.seq(sender_of(got), got.segment.seq)
+                nxt = start if nxt is None else nxt
+                waiting.append((start, seq_add(start, got.segment.seg_len)))
+                moved = True
+                while moved:
+                    moved = False
+                    for a, b in waiting:
+                        if seq_le(a, nxt) and seq_gt(b, nxt):
+                            nxt, moved = b, True
+                    waiting = [(a, b) for a, b in waiting if seq_gt(b, nxt)]
+                found.setdefault(nxt, got)
+        return found
 
     def _dup_ack_reason(self, sent: SegmentSent, index: int, ack: int) -> str:
         src = sender_of(sent)

@@ -13,8 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -28,9 +26,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-#: The standalone widget renderer nbconvert's HTML loads (normally from a CDN), and require.js.
-EMBED_PACKAGES = (("@jupyter-widgets/html-manager@1.0.15", "html-manager"),
-                  ("requirejs@2.3.8", "requirejs"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -127,31 +122,3 @@ def browser() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="session")
-def widget_embed() -> Path:
-    """The widget renderer and require.js for exported HTML, fetched once from the npm registry
-    with npm (nbconvert's HTML would load them from a CDN, which is not reachable here)."""
-    cache = Path(tempfile.gettempdir()) / "tcpedu-widget-embed"
-    wanted = [cache / "html-manager" / "dist" / "embed-amd.js", cache / "requirejs" / "require.js"]
-    if all(p.exists() for p in wanted):
-        return cache
-    npm = shutil.which("npm")
-    if npm is None:
-        _skip("npm is not installed: it fetches the widget renderer for the HTML export test")
-    cache.mkdir(parents=True, exist_ok=True)
-    for spec, name in EMBED_PACKAGES:
-        result = subprocess.run([npm, "pack", spec, "--silent"], cwd=cache, capture_output=True,
-                                text=True, timeout=300)
-        if result.returncode:
-            _skip(f"npm could not fetch {spec}: {result.stderr.strip()[-300:]}")
-        tgz = cache / result.stdout.strip().splitlines()[-1]
-        target = cache / name
-        shutil.rmtree(target, ignore_errors=True)
-        with tarfile.open(tgz) as tar:
-            tar.extractall(cache / f"{name}-unpacked", filter="data")
-        (cache / f"{name}-unpacked" / "package").rename(target)
-        shutil.rmtree(cache / f"{name}-unpacked", ignore_errors=True)
-        tgz.unlink()
-    return cache

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -358,6 +360,89 @@ def test_exported_page_steps_offline(browser, tmp_path, artifacts) -> None:
     assert errors == []
     assert all(u.startswith(("file:", "blob:", "data:")) for u in requests), requests
     page.close()
+
+
+#: Notebooks exported with `jupyter nbconvert --to tcpedu-html --execute`: a course notebook
+#: (one player) and the players notebook (a handshake, 300 segments, a player in a lab).
+EXPORTED = {"02-three-way-handshake": (HERE.parent.parent / "notebooks", 1),
+            "players": (HERE / "notebooks", PLAYERS_IN_NOTEBOOK)}
+
+
+@pytest.fixture(scope="module")
+def exported_pages(tmp_path_factory) -> dict[str, Path]:
+    """Each notebook of EXPORTED run and written as an offline page by nbconvert's command line
+    (the `tcpedu-html` exporter registered by the package)."""
+    out = tmp_path_factory.mktemp("exported")
+    pages = {}
+    for name, (folder, _players) in EXPORTED.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "nbconvert", "--to", "tcpedu-html", "--execute",
+             "--ExecutePreprocessor.timeout=300", "--output-dir", str(out),
+             str(folder / f"{name}.ipynb")], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-800:]
+        pages[name] = out / f"{name}.html"
+    return pages
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTED))
+def test_exported_notebook_steps_offline(browser, exported_pages, artifacts, name) -> None:
+    """nbconvert's own HTML fetches require.js, the widget manager and anywidget from CDNs; the
+    tcpedu-html page fetches nothing, and its players step with buttons, slider and keys."""
+    page = browser.new_page(viewport=VIEWPORT)
+    errors: list[str] = []
+    fetched: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def refuse(route) -> None:
+        fetched.append(route.request.url)
+        route.abort()
+
+    page.route(re.compile(r"^(?!file:)"), refuse)  # every request that is not the page's file
+    page.goto(exported_pages[name].as_uri())
+    players = EXPORTED[name][1]
+    page.wait_for_function(f"() => document.querySelectorAll('.tcpedu-player .tcpedu-ladder')"
+                           f".length === {players}", timeout=WAIT_MS)
+    assert page.locator(".tcpedu-static:visible").count() == 0  # drawn: the picture steps aside
+    for n in range(players):
+        player = page.locator(".tcpedu-player").nth(n)
+        player.scroll_into_view_if_needed()
+        assert counter(player)[0] == 1
+        player.locator(".tcpedu-step").click()
+        assert counter(player)[0] == 2
+        press(page, player, "ArrowRight")
+        assert counter(player)[0] == 3
+        press(page, player, "ArrowLeft")
+        assert counter(player)[0] == 2
+        player.locator(".tcpedu-slider").fill("4")
+        assert counter(player)[0] == 4
+        press(page, player, "End")
+        last, total = counter(player)
+        assert last == total
+        assert current_step_visible(page, player)
+    page.screenshot(path=str(artifacts / f"exported-notebook-{name}.png"))
+    assert fetched == []
+    assert errors == []
+    page.close()
+
+
+def test_exported_notebook_without_javascript_shows_the_whole_ladder(
+        browser, exported_pages, artifacts) -> None:
+    """Where the player cannot run at all, each player is a static SVG of every step."""
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(exported_pages["players"].as_uri())
+    pictures = page.locator(".tcpedu-static svg")
+    assert pictures.count() == PLAYERS_IN_NOTEBOOK
+    assert page.locator(".tcpedu-player").count() == 0
+    for n in range(PLAYERS_IN_NOTEBOOK):
+        title = pictures.nth(n).locator("title").first.text_content()
+        steps = int(re.search(r"(\d+) steps", title).group(1))
+        rows = pictures.nth(n).evaluate("svg => svg.viewBox.baseVal.height")
+        assert steps > 3 and rows > steps * 20  # a row per step: the whole ladder
+    pictures.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "exported-notebook-no-javascript.png"))
+    context.close()
 
 
 # -- lecture mode: projector look, light and dark ---------------------------------------------------

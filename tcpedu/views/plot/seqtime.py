@@ -38,24 +38,28 @@ def plot_seq_time(trace: Trace | Timeline, sender: str | None = None, *,
     fig = Figure(figsize=(th.width, th.width * 0.6), dpi=th.dpi, facecolor="white")
     ax = fig.add_subplot()
     t0 = tl.steps[0].time if tl.steps else 0.0
-    kinds_seen: set[str] = set()
+    bars: dict[str, list[tuple[float, int, int]]] = {}  # kind -> (time, first, last) per segment
     for sid, s in tl.sent.items():
         seg = s.segment
         if s.src != sender or not seg.seg_len:
             continue
         lo = tl.seq(s.src, seg.seq)
-        hi = lo + seg.seg_len
         marks = tl.marks[sid]
         kind = ("lost" if tl.fate[sid] == "dropped" else
                 "retransmission" if "retransmission" in marks else
                 "handshake" if seg.flags & (Flags.SYN | Flags.FIN) else "data")
-        kinds_seen.add(kind)
+        bars.setdefault(kind, []).append((1000 * (s.time - t0), lo, lo + seg.seg_len))
+    kinds_seen = set(bars)
+    # One collection of bars and one line of markers per kind (cheap to draw even for
+    # thousands of segments); the rarer kinds (lost, retransmitted) drawn last, on top.
+    order = [k for k in reversed(SEGMENT_STYLES) if k in bars]
+    for rank, kind in enumerate(order):
         st = SEGMENT_STYLES[kind]
-        x = 1000 * (s.time - t0)
-        ax.plot([x, x], [lo, hi], color=st.color, lw=st.linewidth * th.line_scale * 1.4,
-                solid_capstyle="butt")
-        ax.plot([x], [hi], marker=st.marker, color=st.color, ms=5 * th.line_scale,
-                mec="black", mew=0.5)
+        xs, los, his = zip(*bars[kind], strict=True)
+        ax.vlines(xs, los, his, color=st.color, capstyle="butt", zorder=2 + rank / 100,
+                  lw=st.linewidth * th.line_scale * 1.4)
+        ax.plot(xs, his, linestyle="none", marker=st.marker, color=st.color, zorder=3 + rank / 100,
+                ms=5 * th.line_scale, mec="black", mew=0.5)
     ack_t, ack_v, win_v = [], [], []
     for s in tl.sent.values():
         if s.src == sender or not s.segment.flags & Flags.ACK:

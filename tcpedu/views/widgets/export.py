@@ -84,35 +84,73 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body {{ margin: 12px; background: #fff; color: #111; font-family: system-ui, sans-serif; }}
 @media (prefers-color-scheme: dark) {{ body {{ background: #161616; color: #f2f2f2; }} }}
+.tcpedu-offline > .tcpedu-static[hidden] {{ display: none; }}
 {css}
 </style></head><body class="tcpedu-standalone">
-<main id="tcpedu-player"></main>
-<noscript>{fallback}</noscript>
-<script type="application/json" id="tcpedu-data">{data}</script>
+<main id="tcpedu-player">{player}</main>
 <script type="text/plain" id="tcpedu-esm">{esm}</script>
-<script type="module">
-// A stand-in for the widget model: the same ES module renders here without Jupyter.
-const state = {{ data: document.getElementById("tcpedu-data").textContent, alt: "",
-  showing: "original", step: {start}, look: {look}, rows: 0 }};
-const listeners = {{}};
-const model = {{
-  get: (k) => state[k],
-  set: (k, v) => {{ state[k] = v; }},
-  on: (event, fn) => {{ (listeners[event] = listeners[event] || []).push(fn); }},
-  off: (event, fn) => {{ listeners[event] = (listeners[event] || []).filter((f) => f !== fn); }},
-  save_changes: () => {{}},
-  send: () => {{ throw new Error("no kernel in an exported page"); }},
-}};
-const url = URL.createObjectURL(new Blob([document.getElementById("tcpedu-esm").textContent],
-                                         {{ type: "text/javascript" }}));
-const mod = await import(url);
-mod.default.render({{ model, el: document.getElementById("tcpedu-player") }});
-document.querySelector(".tcpedu-player").focus();
-</script></body></html>
+<script type="module">{mount}</script></body></html>
+"""
+
+#: Draws every ``[data-tcpedu-player]`` element of a page from its JSON state with the player's
+#: ES module (the ``#tcpedu-esm`` script's text): a stand-in for the widget model, so the same
+#: module renders without Jupyter, with no kernel and no network. The static SVG inside each
+#: element stays for pages without JavaScript.
+_MOUNT = """
+const source = document.getElementById("tcpedu-esm").textContent;
+const mod = await import(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+function model(state) {
+  const listeners = {};
+  return {
+    get: (k) => state[k],
+    set: (k, v) => { state[k] = v; },
+    on: (event, fn) => { (listeners[event] = listeners[event] || []).push(fn); },
+    off: (event, fn) => { listeners[event] = (listeners[event] || []).filter((f) => f !== fn); },
+    save_changes: () => {},
+    send: () => { throw new Error("no kernel in an exported page"); },
+  };
+}
+for (const box of document.querySelectorAll("[data-tcpedu-player]")) {
+  const state = JSON.parse(box.querySelector("script.tcpedu-state").textContent);
+  const el = document.createElement("div");
+  el.className = "tcpedu-live";
+  box.prepend(el);
+  try {
+    mod.default.render({ model: model(state), el });
+  } catch (error) {  // the static picture stays
+    el.remove();
+    console.error("tcpedu player:", error);
+    continue;
+  }
+  const fallback = box.querySelector(".tcpedu-static");
+  if (fallback) fallback.hidden = true;
+}
 """
 
 
-def _script_text(text: str) -> str:
+def mount_script(*, focus_first: bool = True) -> str:
+    """The module script that draws a page's players (see :data:`_MOUNT`); ``focus_first``
+    gives the first player the keyboard (a page holding one player)."""
+    focus = 'document.querySelector(".tcpedu-player")?.focus();\n' if focus_first else ""
+    return script_text(_MOUNT + focus)
+
+
+#: The synced traits the player's ES module reads (a page stands in for the widget model).
+PLAYER_TRAITS = ("data", "alt", "showing", "step", "look", "rows")
+
+
+def player_html(model: dict[str, Any], fallback_svg: str = "") -> str:
+    """One player as page markup: its state as JSON (drawn by :func:`~.export.mount_script`)
+    and, shown until it is drawn (or for good without JavaScript), the static SVG."""
+    state = {k: model.get(k) for k in PLAYER_TRAITS}
+    static = (f'<div class="tcpedu-static">{fallback_svg}</div>' if fallback_svg else "")
+    return ('<div class="tcpedu-offline" data-tcpedu-player>'
+            '<script type="application/json" class="tcpedu-state">'
+            f'{script_text(json.dumps(state, ensure_ascii=False, separators=(",", ":")))}'
+            f'</script>{static}</div>')
+
+
+def script_text(text: str) -> str:
     """Text safe inside a <script> element."""
     return text.replace("</", "<\\/")
 
@@ -141,10 +179,11 @@ def export_html(source: Any, path: str | Path, *, look: str | Theme = "notebook"
         raise ParameterError(f"start={start!r}: outside 0..{len(payload['steps']) - 1}")
     from .svg import ladder_svg
 
+    state = {"data": json.dumps(payload, ensure_ascii=False, separators=(",", ":")), "alt": "",
+             "showing": "original", "step": int(start), "look": chosen_look, "rows": 0}
     page = _PAGE.format(
         title=html.escape(name), css=(STATIC / "player.css").read_text(encoding="utf-8"),
-        data=_script_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
-        esm=_script_text((STATIC / "player.js").read_text(encoding="utf-8")),
-        start=int(start), look=json.dumps(chosen_look), fallback=ladder_svg(payload, chosen_look))
+        player=player_html(state, ladder_svg(payload, chosen_look)),
+        esm=script_text((STATIC / "player.js").read_text(encoding="utf-8")), mount=mount_script())
     out.write_text(page, encoding="utf-8")
     return out

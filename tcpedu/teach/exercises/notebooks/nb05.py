@@ -1,4 +1,5 @@
-"""05 · Ordering and reassembly: the ACK once a hole fills, Go-Back-N vs TCP, ACK and SACK."""
+"""05 · Ordering and reassembly: the ACK once a hole fills, Go-Back-N vs TCP, ACK and SACK, and
+the ACK once a segment overtaken on a real wire arrives (reorder.pcap)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from ..core import Expected, LabSpec, QuestionSpec
 from ..detectors import Mistake, acked_out_of_order, inclusive_edge
 from ..forms import Count, SeqNumber, Tuple
 
+SEQ_SPACE = 2**32
+
 #: The lost segment of the Go-Back-N comparison.
 LOSE = 4
 
 
 def build(_variant: Any) -> dict[str, Any]:
+    from ....capture import live
     from ....model.receive_buffer import ReassemblyQueue
+    from ....reading.analysis import analyze
     from ....sim import scenarios
 
     queue = ReassemblyQueue(1)
@@ -24,6 +29,7 @@ def build(_variant: Any) -> dict[str, Any]:
         "losing": {r: scenarios.run("upload_loss", receiver=r, lose=LOSE, client_isn=0,
                                     server_isn=0) for r in ("gbn", "tcp")},
         "queue": queue,
+        "real": analyze(live.shipped_capture("reorder")),
     }
 
 
@@ -81,6 +87,31 @@ def _ack_and_block(facts: dict[str, Any]) -> Expected:
            f"({left}–{right_edge}).", code="(queue.rcv_nxt, queue.sack_blocks()[0])")
 
 
+def _ack_after_overtaken(facts: dict[str, Any]) -> Expected:
+    real = facts["real"]
+    late = next(s for s in real.segments("server") if "out-of-order" in s.tags)
+    # ACKs are cumulative: the answer to the filled hole is the first one past its start (the
+    # client's kernel answers a burst of arrivals together, so times do not tell which is which)
+    acks = [s.segment.ack for s in real.segments("client") if s.segment.has("A")]
+    right = next(ack for ack in acks if ack > late.segment.seq)
+    before = late.segment.seq  # the ACK repeated while the hole was open
+    only = late.segment.seq + len(late.segment.payload)
+    response_end = max(s.segment.seq + len(s.segment.payload) for s in real.segments("server"))
+    base = real.meta["base_seq"]["server"]
+    return Expected((right + base) % SEQ_SPACE, SeqNumber(base=base), (
+        Mistake(before, "That is the ACK the client repeated while the hole was open (with a "
+                        "SACK block for the segment that overtook). Once the hole is filled, "
+                        "the ACK moves on."),
+        Mistake(only, "That would acknowledge only the overtaken segment. The segment that "
+                      "overtook it was already waiting in the receive buffer, so the ACK "
+                      "covers it too."),
+        Mistake(response_end, "That is the end of the whole response, but the last segments "
+                              "had not arrived yet: the ACK covers only what is in order now."),
+    ), why=f"The overtaken segment fills the hole; the buffered segment behind it joins the "
+           f"stream, and the cumulative ACK jumps to {right} (relative).",
+           code="the first client ACK after the out-of-order segment")
+
+
 SPEC = LabSpec("05-ordering-and-reassembly", "Ordering and reassembly", build, (
     QuestionSpec("ack_after_segment_2", "The ACK when segment 2 finally arrives?", _ack_after_hole,
                  hints=("Once the hole is filled, the ACK covers everything buffered behind "
@@ -92,4 +123,8 @@ SPEC = LabSpec("05-ordering-and-reassembly", "Ordering and reassembly", build, (
                         "names bytes that *arrived* beyond it.",
                         "The block's left edge is the first byte after the hole; its right edge "
                         "is exclusive: the first byte not received.")),
+    QuestionSpec("ack_after_overtaken", "The client's ACK once the overtaken segment arrives?",
+                 _ack_after_overtaken,
+                 hints=("Which bytes are in order once the overtaken segment is in? The segment "
+                        "that overtook it is still in the receive buffer.",)),
 ))

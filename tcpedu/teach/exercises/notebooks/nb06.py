@@ -1,4 +1,5 @@
-"""06 · Connection teardown: the last ACK, CLOSE-WAIT, how long TIME-WAIT lasts."""
+"""06 · Connection teardown: the last ACK, CLOSE-WAIT, how long TIME-WAIT lasts, and how long
+the TIME-WAIT side of a real capture had to wait (time-wait.pcap)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ ISNS = {"client_isn": 0, "server_isn": 0}
 
 
 def build(_variant: Any) -> dict[str, Any]:
+    from ....capture import live
+    from ....reading.analysis import analyze
     from ....sim import scenarios
 
     return {"close": scenarios.run("teardown", order="client", **ISNS),
             "half": scenarios.run("teardown", order="half-close", **ISNS),
-            "lost_ack": scenarios.run("teardown", order="lost-final-ack", **ISNS)}
+            "lost_ack": scenarios.run("teardown", order="lost-final-ack", **ISNS),
+            "real": analyze(live.shipped_capture("time-wait"))}
 
 
 def _final_ack(facts: dict[str, Any]) -> Expected:
@@ -60,6 +64,23 @@ def _closed_at(facts: dict[str, Any]) -> Expected:
            f"{right:.2f} s.", code="lost_ack.state_changes('client')[-1].time")
 
 
+def _still_there(facts: dict[str, Any]) -> Expected:
+    real = facts["real"]
+    fins = [s for s in real.segments("server") if s.segment.has("F")]
+    first_ack = next(s for s in real.segments("client") if s.time > fins[0].time)
+    right = round(fins[1].time - first_ack.time, 3)
+    rtt = round(real.segments()[2].time - real.segments()[0].time, 3)
+    return Expected(right, Seconds(tolerance=0.02), (
+        Mistake(round(fins[1].time, 3), "That is when the FIN came again, counted from the start "
+                                        "of the capture; count from the client's first ACK of "
+                                        "the FIN."),
+        Mistake(rtt, "That is one round trip, enough for an ACK to arrive; but the server first "
+                     "waited for its retransmission timer before resending its FIN."),
+    ), why=f"The first ACK left at {first_ack.time:.3f} s and the FIN came back at "
+           f"{fins[1].time:.3f} s: the client had to be there {right:.3f} s later, and it was "
+           f"(in TIME-WAIT).", code="resent FIN's time − the client's first ACK of the FIN")
+
+
 SPEC = LabSpec("06-connection-teardown", "Connection teardown", build, (
     QuestionSpec("final_ack", "The ACK number of the client's final ACK?", _final_ack,
                  hints=("A FIN consumes one sequence number, like a SYN.",)),
@@ -68,4 +89,8 @@ SPEC = LabSpec("06-connection-teardown", "Connection teardown", build, (
                  hints=("It has received a FIN and has not closed yet.",)),
     QuestionSpec("client_closed_at", "When did the client reach CLOSED?", _closed_at,
                  hints=("2×MSL after the last ACK the client sent.",)),
+    QuestionSpec("still_there_after", "How long after its ACK did the client have to answer?",
+                 _still_there,
+                 hints=("Subtract the time of the client's first ACK of the server's FIN from "
+                        "the time the FIN came again.",)),
 ))

@@ -1,0 +1,85 @@
+"""The sender's buffer: bytes queued by ``send()`` and not yet acknowledged (RFC 9293 §3.8.6).
+
+Appended at the end, dropped from the front as ACKs arrive, read in segment-sized slices. The
+bytes are kept as the chunks ``send()`` was given, with an offset into the first, so neither
+appending nor dropping copies what is already held (a ``bytearray`` moves its whole contents
+each time half of it has been dropped: megabytes per ACK round for a 10 MB send).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+__all__ = ["SendBuffer"]
+
+
+class SendBuffer:
+    """Queued bytes, offset 0 being the first unacknowledged byte; ``size`` counts them."""
+
+    __slots__ = ("size", "_chunks", "_start")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._chunks: deque[bytes] = deque()
+        self._start = 0  # offset of byte 0 in the first chunk
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self._chunks)[self._start:]
+
+    def __repr__(self) -> str:
+        return f"<SendBuffer {self.size} bytes in {len(self._chunks)} chunks>"
+
+    def append(self, data: bytes) -> None:
+        """Queue ``data`` after what is held."""
+        if data:
+            self._chunks.append(bytes(data))
+            self.size += len(data)
+
+    def consume(self, n: int) -> None:
+        """Drop the first ``n`` bytes (all of them if ``n`` is larger)."""
+        if n <= 0:
+            return
+        if n >= self.size:
+            self.clear()
+            return
+        self.size -= n
+        start = self._start + n
+        chunks = self._chunks
+        while start >= len(chunks[0]):
+            start -= len(chunks.popleft())
+        self._start = start
+
+    def clear(self) -> None:
+        """Drop everything."""
+        self.size = 0
+        self._chunks.clear()
+        self._start = 0
+
+    def slice(self, begin: int, end: int) -> bytes:
+        """``bytes(self)[begin:end]``, copying only those bytes when the range is inside the
+        buffer (the usual case: one segment's worth)."""
+        if 0 <= begin <= end <= self.size:
+            chunks = self._chunks
+            if not chunks:
+                return b""
+            first = chunks[0]
+            s = self._start + begin
+            e = self._start + end
+            if e <= len(first):
+                return first[s:e]  # within the first chunk: one copy
+            pieces = []
+            for chunk in chunks:
+                if s < len(chunk):
+                    pieces.append(chunk[s:e])
+                if e <= len(chunk):
+                    break
+                s = max(s - len(chunk), 0)
+                e -= len(chunk)
+            return b"".join(pieces)
+        return bytes(self)[begin:end]  # out of range or negative: Python's slicing rules

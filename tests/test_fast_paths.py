@@ -1,0 +1,173 @@
+"""The simulator's fast paths build the same values as the slow, checked ones.
+
+``tcpedu.model.fastinit`` gives frozen dataclasses a faster ``__init__`` and positional factories
+(:func:`~tcpedu.model.fastinit.maker`) that skip ``__post_init__``; the endpoint hands its events
+over in bulk (``drain_events``). These tests pin that none of it changes a value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tcpedu.errors import SegmentError
+from tcpedu.model.endpoint import Config, Endpoint
+from tcpedu.model.events import DataReceived, StateChange, TimerArmed, TimerCancelled
+from tcpedu.model.fastinit import maker, maker_from
+from tcpedu.model.flags import Flags
+from tcpedu.model.segment import Options, Segment
+from tcpedu.model.send_buffer import SendBuffer
+from tcpedu.model.snapshot import Snapshot
+from tcpedu.model.states import State
+from tcpedu.sim.network import Network
+from tcpedu.sim.scenarios import SCENARIOS, payload, run
+from tcpedu.trace import AppEvent, SegmentDelivered, SegmentDropped, SegmentSent, TimerEvent
+
+SEGMENT = Segment(40000, 80, 7, 9, Flags.PSH | Flags.ACK, 512, Options(sack=((1, 2),)), b"hi")
+VALUES = [
+    (Segment, (1, 2, 3, 4, Flags.ACK, 5, Options(), b"xy", 0)),
+    (Snapshot, (1.5, "client", State.ESTABLISHED, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0.25, 1.0,
+                ((10, 20),), 11)),
+    (SegmentSent, (0.5, 3, "client", "server", SEGMENT, "retransmission", ("dup-ack",), None,
+                   "", ("rto-retransmission",))),
+    (SegmentDelivered, (0.5, 3)),
+    (SegmentDropped, (0.5, 3, "random loss (p=0.01)")),
+    (TimerEvent, (0.5, "server", "delayed-ack", "armed", 0.7)),
+    (AppEvent, (0.5, "server", "received", "2 bytes", b"hi")),
+    (TimerArmed, ("rto", 2.0)),
+    (TimerCancelled, ("rto",)),
+    (DataReceived, (b"hi",)),
+    (StateChange, (State.LISTEN, State.SYN_RECEIVED, "rcv SYN", "§3.10.7.2")),
+]
+
+
+@pytest.mark.parametrize(("cls", "values"), VALUES, ids=[c.__name__ for c, _ in VALUES])
+def test_maker_builds_an_equal_frozen_instance_of_the_class(cls: type, values: tuple) -> None:
+    made, built = maker(cls)(*values), cls(*values)
+    assert type(made) is cls
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert pickle.loads(pickle.dumps(made)) == built
+    name = dataclasses.fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(made, name, values[0])
+    assert dataclasses.replace(made) == built
+
+
+def test_maker_from_spreads_the_tail_tuple() -> None:
+    values = VALUES[1][1]
+    made = maker_from(Snapshot, 2)(values[0], values[1], values[2:])
+    assert type(made) is Snapshot and made == Snapshot(*values)
+    with pytest.raises(ValueError):
+        maker_from(Snapshot, 2)(values[0], values[1], values[2:-1])
+
+
+def test_quick_init_keeps_the_checks_and_the_defaults() -> None:
+    assert Segment(1, 2) == Segment(1, 2, 0, 0, Flags(0), 65535, Options(), b"", 0)
+    assert Segment(1, 2, flags="SA", payload=bytearray(b"x")).payload == b"x"
+    with pytest.raises(SegmentError, match="seq=-1"):
+        Segment(1, 2, seq=-1)
+    with pytest.raises(TypeError):
+        Segment(1)  # type: ignore[call-arg]
+
+
+def _traces() -> list:
+    traces = [run(name) for name in SCENARIOS]
+    traces += [run("transfer", size=200_000, loss=0.03, seed=seed) for seed in range(3)]
+    for cfg in ({"sack": True}, {"sack": True, "wscale": 3, "rcv_buffer": 200_000},
+                {"app_read_rate": 20_000.0, "rcv_buffer": 8000}):
+        net = Network.pair(Config(isn=2**32 - 5000, **cfg), Config(**cfg), loss=0.03,
+                           reorder=0.02, seed=3)
+        net.at(0.0, "server", "listen")
+        net.at(0.0, "client", "connect")
+        net.at(0.5, "client", "send", payload(100_000))
+        net.at(0.5, "client", "close")
+        net.close_on_eof("server")
+        traces.append(net.run())
+    return traces
+
+
+def test_every_segment_an_endpoint_builds_passes_the_segment_checks() -> None:
+    """The endpoint builds segments with :func:`maker` (no ``__post_init__``): each must be one
+    that ``Segment(...)`` accepts unchanged (ints in range, real Flags and bytes)."""
+    checked = 0
+    for trace in _traces():
+        for record in trace.records:
+            if isinstance(record, SegmentSent):
+                seg = record.segment
+                assert type(seg.flags) is Flags and type(seg.payload) is bytes
+                assert Segment(*(getattr(seg, f.name) for f in dataclasses.fields(seg))) == seg
+                checked += 1
+    assert checked > 1000
+
+
+def test_drain_events_hands_over_what_next_event_would_in_order() -> None:
+    def handshake(drain: bool) -> list:
+        client = Endpoint("client", 40000, Config(isn=100))
+        client.connect(0.0, remote_port=80)
+        server = Endpoint("server", 80, Config(isn=300))
+        server.listen(0.0)
+        for seg in client.segments_to_send():
+            server.receive(0.1, seg)
+        if drain:
+            return client.drain_events() + server.drain_events() + server.drain_events()
+        events = []
+        for ep in (client, server):
+            while (event := ep.next_event()) is not None:
+                events.append(event)
+        return events
+
+    drained, one_by_one = handshake(True), handshake(False)
+    assert drained == one_by_one and any(isinstance(e, TimerArmed) for e in drained)
+
+
+@given(st.lists(st.one_of(
+    st.tuples(st.just("append"), st.binary(max_size=40)),
+    st.tuples(st.just("consume"), st.integers(-3, 60)),
+    st.tuples(st.just("slice"), st.integers(-10, 90), st.integers(-10, 90)),
+    st.tuples(st.just("clear")),
+), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_send_buffer_behaves_as_the_bytearray_it_replaces(ops: list[tuple]) -> None:
+    """``SendBuffer`` keeps chunks and an offset; every read must equal a plain bytearray's."""
+    buf, model = SendBuffer(), bytearray()
+    for op, *args in ops:
+        if op == "append":
+            buf.append(args[0])
+            model += args[0]
+        elif op == "consume":
+            buf.consume(args[0])
+            del model[:max(args[0], 0)]
+        elif op == "slice":
+            assert buf.slice(*args) == bytes(model[args[0]:args[1]])
+        else:
+            buf.clear()
+            model.clear()
+        assert len(buf) == buf.size == len(model) and bytes(buf) == bytes(model)
+        assert bool(buf) == bool(model)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_network_run_restores_the_garbage_collector(enabled: bool) -> None:
+    """``Network.run`` pauses Python's cyclic collector while it runs, and leaves it as it was,
+    also when the run raises."""
+    import gc
+
+    from tcpedu.errors import ParameterError
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        run("handshake")
+        assert gc.isenabled() is enabled
+        net = Network.pair()
+        net.at(0.0, "server", "listen")
+        net.at(0.0, "client", "connect")
+        with pytest.raises(ParameterError, match="max_events"):
+            net.run(max_events=3)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
