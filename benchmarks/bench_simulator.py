@@ -10,6 +10,7 @@ wall time on a shared machine):
 
 from __future__ import annotations
 
+import os
 import time
 
 from tcpedu.model.segment import Segment
@@ -99,6 +100,9 @@ def _scapy_rate(trace: object) -> float:
 
 def main() -> None:
     """Print the figures and the two ratios of issue 13."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"   load average {load:.2f} on {os.cpu_count()} CPUs (figures vary with load; the "
+          "ratios compare runs of the same minute)")
     _transfer(False)  # warm up imports and caches
     figures = {}
     for snapshots in (True, False):

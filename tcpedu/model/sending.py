@@ -88,9 +88,13 @@ class Sending:
 
     def _output(self, now: float) -> None:
         """Send what the windows allow, then a bare ACK if one is owed (RFC 9293 §3.8.6)."""
-        if self.state in SENDING_STATES:
-            self._send_data(now)
-        if self._ack_now and self.state in ACK_STATES:
+        state = self.state  # sending data never changes the state
+        if state in SENDING_STATES:
+            if self._sndbuf.size or self._fin_queued:
+                self._send_data(now)
+            elif "persist" in self._timers:  # nothing to send (a receiver's common case)
+                self._cancel("persist")
+        if self._ack_now and state in ACK_STATES:
             # A bare ACK carries the next *new* sequence number, even while going back after a
             # timeout (as BSD does): SND.NXT may point into already-sent data then.
             self._emit(self.snd_max, F_ACK)
