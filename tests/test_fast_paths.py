@@ -113,7 +113,7 @@ def test_drain_events_hands_over_what_next_event_would_in_order() -> None:
         for seg in client.segments_to_send():
             server.receive(0.1, seg)
         if drain:
-            return client.drain_events() + server.drain_events() + server.drain_events()
+            return [*client.drain_events(), *server.drain_events(), *server.drain_events()]
         events = []
         for ep in (client, server):
             while (event := ep.next_event()) is not None:

@@ -269,7 +269,7 @@ class Network:
         self.snapshots = snapshots
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
-        self._drains: dict[str, Callable[[], list[Any]]] = {}
+        self._drains: dict[str, Callable[[], Iterable[Any]]] = {}
         self._ips: dict[str, str] = {}  # each node's IP, as in trace.hosts (read per delivery)
         self._peers: dict[str, str] = {}
         self._links: dict[tuple[str, str], Link] = {}
