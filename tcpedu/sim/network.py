@@ -530,9 +530,9 @@ class Network:
         """Record what the endpoint reports, send what it queued, re-arm its timer.
 
         A documented hot path (after every delivery, timer and call): an endpoint with
-        ``drain_events()`` hands its events over in one list, and the two most frequent
-        (timers armed and cancelled) are recorded inline; the others go through the
-        :data:`_RECORDERS` table."""
+        ``drain_events()`` hands its events over in one batch, and the three most frequent
+        (timers armed and cancelled, data received) are recorded inline, as their
+        :data:`_RECORDERS` entries would; the others go through the table."""
         records = self.trace.records
         drain = self._drains.get(node)
         if drain is not None:
