@@ -28,15 +28,14 @@ $(STAMP): pyproject.toml binder/requirements.txt
 	  echo "tcpedu needs Python >= 3.10 with venv and ensurepip ($(PYTHON) is $$($(PYTHON) -V 2>&1));" \
 	       "Debian/Ubuntu: apt install python3-venv, or PYTHON=python3.11 make ..." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c binder/requirements.txt -e ".[test]"
+	.ci/pip-install $(PY) -c binder/requirements.txt -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
 # JupyterHub and nbgitpuller (into .venv, beside the course) and configurable-http-proxy (npm).
 $(HUB_STAMP): $(STAMP) hub/requirements.txt
-	$(PY) -m pip install -q -c binder/requirements.txt -r hub/requirements.txt
+	.ci/pip-install $(PY) -c binder/requirements.txt -r hub/requirements.txt
 	touch $(HUB_STAMP)
 
 $(PROXY_BIN): hub/package.json hub/package-lock.json
@@ -94,7 +93,7 @@ handout: $(STAMP)
 test:
 	@rm -f test-artifacts/stage-times; start=$$(date +%s); \
 	.ci/stage "system packages" $(MAKE) -s system-deps && \
-	.ci/stage "environment (.venv, hub)" $(MAKE) -s install hub-install && \
+	.ci/stage "environment (.venv, hub)" $(MAKE) -s -j2 install hub-install && \
 	.ci/stage "lint (ruff, import contracts)" $(MAKE) -s lint && \
 	.ci/stage "tests and notebooks (pytest, $(TEST_JOBS) workers)" \
 	  $(VENV)/bin/pytest -p no:randomly $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile,) \

@@ -8,6 +8,12 @@ under tests/browser/ goes to the same worker, so one JupyterLab and one Chromium
 (tests/browser/conftest.py's session fixtures). (pytest-xdist's own ``loadgroup`` marks do not
 reach its scheduler under pytest 9.2, which no longer lets it rename test ids.)
 
+The units go out longest first (the longest-processing-time rule), so that the two workers
+finish together instead of one running the Binder or hub test alone at the end: each unit's
+seconds are those it took in the last run on this machine (``~/.cache/tcpedu/test-durations.json``,
+kept outside the clone so that a clean clone has them too), else :data:`ESTIMATES`, else half a
+second per test.
+
 Tests that touch the kernel's network use private namespaces (tcpedu.capture.netns) and free
 ports, so files never collide. At the end, the time spent in each part of the run is printed
 (summed over workers).
@@ -15,11 +21,23 @@ ports, so files never collide. At the end, the time spent in each part of the ru
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import os
+from collections import OrderedDict, defaultdict
+from pathlib import Path
 
 import pytest
 
 _SECONDS: dict[str, float] = defaultdict(float)
+_UNIT_SECONDS: dict[str, float] = defaultdict(float)
+#: Where each unit's seconds in the last run are kept (beside the wheelhouse).
+DURATIONS = Path(os.environ.get("TCPEDU_TEST_DURATIONS",
+                                Path.home() / ".cache" / "tcpedu" / "test-durations.json"))
+#: Seconds the longest units take on a quiet 2-core machine, for a machine with no record yet.
+ESTIMATES = {"browser": 170.0, "tests/test_binder.py": 115.0, "tests/test_hub.py": 100.0,
+             "tests/test_notebook_answers.py": 45.0, "tests/test_grade_sandbox.py": 40.0,
+             "tests/test_grade.py": 35.0, "tests/test_labs.py": 20.0,
+             "tests/test_course_command.py": 15.0}
 
 
 def scope(nodeid: str) -> str:
@@ -35,12 +53,43 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     from xdist.scheduler import LoadFileScheduling
 
     class CourseScheduling(LoadFileScheduling):
-        """``loadfile``, with all browser tests as one unit."""
+        """``loadfile``, with all browser tests as one unit, handed out longest first."""
+
+        def __init__(self, config: pytest.Config, log: object = None) -> None:
+            super().__init__(config, log)
+            self.workqueue = LongestFirst(_known_seconds())
 
         def _split_scope(self, nodeid: str) -> str:
             return scope(nodeid)
 
     return CourseScheduling(config, log)
+
+
+class LongestFirst(OrderedDict):
+    """xdist's queue of work units (scope -> {test id: done}), whose ``popitem(last=False)``
+    (how the scheduler takes the next unit) gives the longest unit left."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def cost(self, unit: str) -> float:
+        return self.seconds.get(unit, ESTIMATES.get(unit, 0.5 * len(self[unit])))
+
+    def popitem(self, last: bool = True) -> tuple[str, dict[str, bool]]:
+        if last or not self:
+            return super().popitem(last)
+        unit = max(self, key=self.cost)
+        return unit, self.pop(unit)
+
+
+def _known_seconds() -> dict[str, float]:
+    try:
+        found = json.loads(DURATIONS.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in found.items() if isinstance(v, (int, float))} \
+        if isinstance(found, dict) else {}
 
 
 def _part(nodeid: str) -> str:
@@ -60,6 +109,22 @@ def _part(nodeid: str) -> str:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _SECONDS[_part(report.nodeid)] += report.duration
+    _UNIT_SECONDS[scope(report.nodeid)] += report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Keep each unit's seconds for the next run's scheduling (the controller's view, when
+    the whole run was distributed: a partial or single-process run would skew them)."""
+    if not _UNIT_SECONDS or session.config.getvalue("dist") != "loadfile" \
+            or hasattr(session.config, "workerinput"):
+        return
+    known = _known_seconds()
+    known.update({unit: round(seconds, 1) for unit, seconds in _UNIT_SECONDS.items()})
+    try:
+        DURATIONS.parent.mkdir(parents=True, exist_ok=True)
+        DURATIONS.write_text(json.dumps(dict(sorted(known.items())), indent=0) + "\n")
+    except OSError:
+        pass
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -27,8 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="seconds each notebook may run (default 120)")
     parser.add_argument("--lab", metavar="LAB",
                         help="lab id for every submission (default: each notebook's metadata)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="grade N notebooks at a time (default 1)")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="grade N notebooks at a time (default: one per core, fewer if "
+                             "memory is short)")
     parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                         help="run submissions unconfined, as yourself (default: each in a "
                              "bubblewrap sandbox; grading refuses where none can be made)")

@@ -398,12 +398,34 @@ def _from_json(value: Any) -> Any:
     return value
 
 
+#: Memory set aside per notebook graded at once when choosing the default number of jobs (a
+#: course kernel and its worker use about 200 MB; this leaves room for a hungry submission).
+MEMORY_PER_JOB = 1024 * 1024 * 1024
+
+
+def default_jobs() -> int:
+    """How many notebooks to grade at a time by default: one per usable core, fewer if the
+    available memory holds fewer than one :data:`MEMORY_PER_JOB` each."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        memory = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return max(1, cores)
+    return max(1, min(cores, memory // MEMORY_PER_JOB))
+
+
 def grade_directory(directory: str | Path, *, lab: str | None = None, timeout: float = 120.0,
-                    jobs: int = 1, sandboxed: bool = True,
+                    jobs: int | None = None, sandboxed: bool = True,
                     memory_mb: int | None = None) -> list[GradedSubmission]:
-    """Grade every notebook under ``directory``, ``jobs`` at a time, each in a sandbox (refused
-    with :class:`~tcpedu.errors.PermissionNeeded` where none can be made) unless ``sandboxed`` is
-    False; ``memory_mb`` caps each sandboxed process's address space."""
+    """Grade every notebook under ``directory``, ``jobs`` at a time (default:
+    :func:`default_jobs`), each in a sandbox (refused with :class:`~tcpedu.errors.PermissionNeeded`
+    where none can be made) unless ``sandboxed`` is False; ``memory_mb`` caps each sandboxed
+    process's address space."""
+    if jobs is None:
+        jobs = default_jobs()
     if timeout <= 0:
         raise ParameterError(f"timeout must be > 0 seconds, not {timeout}")
     if jobs < 1:
