@@ -19,6 +19,7 @@ variables and the one way a state changes: :func:`tcpedu.model.states.transition
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 
 from ..errors import LocalProtocolError, ParameterError
 from ._common import (
@@ -220,9 +221,11 @@ class Endpoint(Arrivals, Sending, Timers):
         """The oldest undelivered event, or None."""
         return self._events.popleft() if self._events else None
 
-    def drain_events(self) -> deque[Event]:
+    def drain_events(self) -> Collection[Event]:
         """Every undelivered event, oldest first, all at once (``next_event()`` in bulk)."""
         events = self._events
+        if not events:
+            return ()
         self._events = deque()
         return events
 
