@@ -8,6 +8,7 @@ from matplotlib.patches import Patch
 
 from ...reading.timeline import Timeline
 from ...trace import Trace
+from .display import CourseFigure
 from .palette import HATCHES, LINE_STYLES, Theme, theme
 
 
@@ -17,7 +18,7 @@ def plot_receive_buffer(trace: Trace | Timeline, node: str = "server", step: int
     tl = trace if isinstance(trace, Timeline) else Timeline(trace, relative=relative)
     buf = tl.receive_buffer(node, step)
     th = theme(look)
-    fig = Figure(figsize=(th.width, 1.2 + th.font_size * 0.12), dpi=th.dpi, facecolor="white")
+    fig = CourseFigure(figsize=(th.width, 1.2 + th.font_size * 0.12), dpi=th.dpi, facecolor="white")
     ax = fig.add_subplot()
     parts = [("delivered", buf.first, buf.rcv_nxt)]
     parts += [("hole", lo, hi) for lo, hi in buf.holes]

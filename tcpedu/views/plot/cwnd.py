@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from ...errors import ParameterError
 from ...reading.timeline import Timeline
 from ...trace import Trace
+from .display import CourseFigure
 from .palette import LINE_STYLES, Theme, theme
 
 #: ssthresh values at or above this mean "not yet set" (RFC 5681 allows arbitrarily high).
@@ -28,7 +29,7 @@ def plot_cwnd(trace: Trace | Timeline, node: str = "client", *, mss: int | None 
     scale = float(mss or 1)
     unit = "segments" if mss else "bytes"
     th = theme(look)
-    fig = Figure(figsize=(th.width, th.width * 0.45), dpi=th.dpi, facecolor="white")
+    fig = CourseFigure(figsize=(th.width, th.width * 0.45), dpi=th.dpi, facecolor="white")
     ax = fig.add_subplot()
     t0 = tl.steps[0].time
     times = [1000 * (s.time - t0) for s in snaps]

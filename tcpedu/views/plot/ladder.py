@@ -20,6 +20,7 @@ from matplotlib.text import Text
 from ...errors import ParameterError
 from ...reading.timeline import Timeline
 from ...trace import SegmentSent, Trace
+from .display import CourseFigure
 from .palette import NODE_COLORS, SEGMENT_STYLES, Theme, segment_kind, theme
 
 #: Rows of the slant given to a captured segment (a capture has no delivery time).
@@ -303,7 +304,7 @@ def ladder_figure(rows: int, look: str | Theme = "notebook", legend: bool = True
     line = th.font_size / 72
     extra = (2 * line * 1.7 + 0.2 if legend else 0.15) + (3 * line * 1.4 + 0.1 if caption else 0.0)
     height = min(14.0, max(2.6, 0.75 + extra + rows * th.row_height))
-    fig = Figure(figsize=(th.width, height), dpi=th.dpi, facecolor="white")
+    fig = CourseFigure(figsize=(th.width, height), dpi=th.dpi, facecolor="white")
     bottom = extra / height
     fig.add_axes((0.04, bottom, 0.94, 1 - bottom - 0.6 / height))
     return fig

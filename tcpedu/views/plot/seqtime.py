@@ -14,6 +14,7 @@ from ...errors import ParameterError
 from ...model.segment import Flags
 from ...reading.timeline import Timeline
 from ...trace import Trace
+from .display import CourseFigure
 from .palette import LINE_STYLES, SEGMENT_STYLES, Theme, theme
 
 
@@ -35,7 +36,7 @@ def plot_seq_time(trace: Trace | Timeline, sender: str | None = None, *,
     if sender not in tl.nodes:
         raise ParameterError(f"no node {sender!r} in this trace (nodes: {', '.join(tl.nodes)})")
     th = theme(look)
-    fig = Figure(figsize=(th.width, th.width * 0.6), dpi=th.dpi, facecolor="white")
+    fig = CourseFigure(figsize=(th.width, th.width * 0.6), dpi=th.dpi, facecolor="white")
     ax = fig.add_subplot()
     t0 = tl.steps[0].time if tl.steps else 0.0
     bars: dict[str, list[tuple[float, int, int]]] = {}  # kind -> (time, first, last) per segment

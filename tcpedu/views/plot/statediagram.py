@@ -17,6 +17,7 @@ from matplotlib.patches import FancyArrowPatch
 from ...errors import ParameterError
 from ...model.states import FIGURE_5, TRANSITIONS, State, Transition, Trigger
 from ...reading.timeline import find_transition
+from .display import CourseFigure
 from .palette import NODE_COLORS, OKABE_ITO, Theme, theme
 
 #: Where each state sits, following the layout of RFC 9293 Figure 5 (x right, y up).
@@ -155,7 +156,7 @@ def plot_state_diagram(states: Mapping[str, State] | State | None = None,
         raise ParameterError(f"edges={edges!r}: choose 'figure5' or 'all'")
     if edge is not None and edge not in edge_set:
         edge_set = (*edge_set, edge)
-    fig = Figure(figsize=(th.width * 0.9, th.width * 0.8), dpi=th.dpi, facecolor="white")
+    fig = CourseFigure(figsize=(th.width * 0.9, th.width * 0.8), dpi=th.dpi, facecolor="white")
     ax = fig.add_axes((0, 0, 1, 1))
     diagram = StateDiagram(ax, edges=edge_set, labels=labels, look=th)
     diagram.highlight(states, edge)
