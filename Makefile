@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed
 SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 DEBIAN_PACKAGES := tshark chromium tcpdump iproute2 bubblewrap
 NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard course/labs/*/*.ipynb) $(wildcard course/labs/*/instructor/*.ipynb)
-# pytest workers for `make test` (default: one per core); TEST_JOBS=0 runs in one process.
-TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# pytest workers for `make test`: one more than the cores, since much of the run waits on
+# browsers, servers, kernels and tshark in processes of their own; TEST_JOBS=0: one process.
+TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 # JupyterLab refuses to run as root unless told to (containers, cloud VMs).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -89,7 +90,8 @@ handout: $(STAMP)
 
 # One pytest run (library tests, browser tests, every notebook under nbval), spread over
 # TEST_JOBS workers; tests/conftest.py keeps each test file (and all browser tests, which share
-# one JupyterLab and one browser) on a single worker.
+# one JupyterLab and one browser) on a single worker and hands the longest out first. Each stage
+# prints its wall-clock time and the CPU time it used.
 test:
 	@rm -f test-artifacts/stage-times; start=$$(date +%s); \
 	.ci/stage "system packages" $(MAKE) -s system-deps && \

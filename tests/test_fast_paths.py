@@ -113,7 +113,7 @@ def test_drain_events_hands_over_what_next_event_would_in_order() -> None:
         for seg in client.segments_to_send():
             server.receive(0.1, seg)
         if drain:
-            return client.drain_events() + server.drain_events() + server.drain_events()
+            return [*client.drain_events(), *server.drain_events(), *server.drain_events()]
         events = []
         for ep in (client, server):
             while (event := ep.next_event()) is not None:
@@ -171,3 +171,35 @@ def test_network_run_restores_the_garbage_collector(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+class _OneByOne:
+    """An Endpoint seen without ``drain_events``: the network takes its events one by one
+    through ``next_event`` and records each through the table."""
+
+    drain_events = None
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._ep = endpoint
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._ep, name)
+
+
+def test_events_recorded_inline_equal_the_table_recording() -> None:
+    """``Network._settle`` records the frequent events inline for an endpoint with
+    ``drain_events``; the records must be those the ``_RECORDERS`` table writes."""
+    def trace(wrap: bool) -> list:
+        net = Network(seed=2, loss=0.05, delay=0.01)
+        for name, port, ip in (("client", 40000, "10.0.0.1"), ("server", 80, "10.0.0.2")):
+            ep = Endpoint(name, port, Config(isn=7, delayed_ack=0.2), local_ip=ip)
+            net.add_endpoint(name, _OneByOne(ep) if wrap else ep, ip)
+        net.at(0.0, "server", "listen")
+        net.at(0.0, "client", "connect")
+        net.at(0.5, "client", "send", payload(60_000))
+        net.at(0.5, "client", "close")
+        net.close_on_eof("server")
+        return net.run().records
+
+    inline, table = trace(False), trace(True)
+    assert inline == table and any(isinstance(r, TimerEvent) for r in inline)

@@ -26,8 +26,9 @@ from _grade_support import (
 from tcpedu import cli
 from tcpedu.teach.exercises import answer_key
 
-TIME_LIMIT = 30  # seconds per notebook: small enough that the looping one ends soon, with room
-#                  for a loaded machine (the correct ones need a few seconds)
+TIME_LIMIT = 20  # seconds each notebook's cells may run (its kernel's start not counted): small
+#                  enough that the looping one ends soon, with room for a loaded machine (the
+#                  correct ones need under a second on a quiet one)
 
 
 #: The batch runs sandboxed where a sandbox can be made (tests/test_grade_sandbox.py says why

@@ -18,6 +18,9 @@ variables and the one way a state changes: :func:`tcpedu.model.states.transition
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Collection
+
 from ..errors import LocalProtocolError, ParameterError
 from ._common import (
     F_RST,
@@ -78,7 +81,7 @@ class Endpoint(Arrivals, Sending, Timers):
         self.state = S_CLOSED
         self._isn = IsnChooser(config.isn_mode, config.isn, config.seed, name, config.secret)
         self._out: list[Segment] = []
-        self._events: list[Event] = []
+        self._events: deque[Event] = deque()
         self._timers: dict[str, float] = {}
         self._now = 0.0
         self._listen_remote: tuple[str, int] | None = None
@@ -216,12 +219,14 @@ class Endpoint(Arrivals, Sending, Timers):
 
     def next_event(self) -> Event | None:
         """The oldest undelivered event, or None."""
-        return self._events.pop(0) if self._events else None
+        return self._events.popleft() if self._events else None
 
-    def drain_events(self) -> list[Event]:
+    def drain_events(self) -> Collection[Event]:
         """Every undelivered event, oldest first, all at once (``next_event()`` in bulk)."""
         events = self._events
-        self._events = []
+        if not events:
+            return ()
+        self._events = deque()
         return events
 
     def get_timer(self) -> float | None:

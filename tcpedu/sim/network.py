@@ -269,7 +269,7 @@ class Network:
         self.snapshots = snapshots
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
-        self._drains: dict[str, Callable[[], list[Any]]] = {}
+        self._drains: dict[str, Callable[[], Iterable[Any]]] = {}
         self._ips: dict[str, str] = {}  # each node's IP, as in trace.hosts (read per delivery)
         self._peers: dict[str, str] = {}
         self._links: dict[tuple[str, str], Link] = {}
@@ -530,9 +530,9 @@ class Network:
         """Record what the endpoint reports, send what it queued, re-arm its timer.
 
         A documented hot path (after every delivery, timer and call): an endpoint with
-        ``drain_events()`` hands its events over in one list, and the two most frequent
-        (timers armed and cancelled) are recorded inline; the others go through the
-        :data:`_RECORDERS` table."""
+        ``drain_events()`` hands its events over in one batch, and the three most frequent
+        (timers armed and cancelled, data received) are recorded inline, as their
+        :data:`_RECORDERS` entries would; the others go through the table."""
         records = self.trace.records
         drain = self._drains.get(node)
         if drain is not None:
