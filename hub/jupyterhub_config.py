@@ -52,9 +52,14 @@ c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
+# Students neither rebuild JupyterLab nor install extensions into the course's shared environment:
+# no build check on each page load (hub/singleuser/labconfig/page_config.json), extensions listed
+# read-only (each check ran node on the server, for every student).
 c.Spawner.environment = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "MPLBACKEND": "Agg",
-                         "JUPYTERHUB_SINGLEUSER_APP": "jupyter_server.serverapp.ServerApp"}
-args = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+                         "JUPYTERHUB_SINGLEUSER_APP": "jupyter_server.serverapp.ServerApp",
+                         "JUPYTER_CONFIG_PATH": str(HERE / "singleuser")}
+args = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly"]
 if os.geteuid() == 0:
     args.append("--allow-root")  # every student's server runs as this (root) user in the demo
 if env.get("TCPEDU_HUB_EXPOSE_APP") == "1":  # the browser test drives JupyterLab through it

@@ -113,10 +113,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Keep each unit's seconds for the next run's scheduling (the controller's view, when
-    the whole run was distributed: a partial or single-process run would skew them)."""
-    if not _UNIT_SECONDS or session.config.getvalue("dist") != "loadfile" \
-            or hasattr(session.config, "workerinput"):
+    """Keep each unit's seconds for the next run's scheduling: the controller's, in a run
+    distributed by unit with no ``-k``/``-m`` selection (which would time part of a unit)."""
+    config = session.config
+    if not _UNIT_SECONDS or config.getvalue("dist") != "loadfile" \
+            or hasattr(config, "workerinput") or config.getvalue("keyword") \
+            or config.getvalue("markexpr"):
         return
     known = _known_seconds()
     known.update({unit: round(seconds, 1) for unit, seconds in _UNIT_SECONDS.items()})

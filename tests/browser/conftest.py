@@ -78,6 +78,10 @@ def lab_url(notebook_root: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         package, name = plugin.split(":")
         (home / "settings" / package).mkdir(parents=True, exist_ok=True)
         (home / "settings" / package / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
+    # No "build needed?" check on each page load (it runs node three times on the server).
+    (home / "config" / "labconfig").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "labconfig" / "page_config.json").write_text(
+        json.dumps({"buildCheck": False, "buildAvailable": False}))
     jupyter = Path(sys.executable).with_name("jupyter")
     log = (ARTIFACTS.parent / "jupyter-lab.log")
     log.parent.mkdir(parents=True, exist_ok=True)
