@@ -22,7 +22,7 @@ HUB_DEPS := $(HUB_STAMP) $(if $(shell command -v npm 2>/dev/null),$(PROXY_BIN),)
 STUDENTS ?= 5
 LINT_PATHS := tcpedu tests benchmarks scripts notebooks course hub
 
-.PHONY: lab labs handout test bench lint system-deps install hub-install hub clean
+.PHONY: lab labs handout pages test bench lint system-deps install hub-install hub clean
 
 $(STAMP): pyproject.toml binder/requirements.txt
 	@$(PYTHON) -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -87,6 +87,12 @@ labs: $(STAMP)
 DEST ?= handout
 handout: $(STAMP)
 	$(PY) course/labs/build_labs.py --release $(DEST) --graded
+
+# Every course notebook run and written as one offline web page (its players step with no
+# network and no kernel): make pages PAGES=pages/
+PAGES ?= pages
+pages: $(STAMP)
+	$(VENV)/bin/tcpedu export -o $(PAGES) notebooks/[0-9][0-9]-*.ipynb
 
 # One pytest run (library tests, browser tests, every notebook under nbval), spread over
 # TEST_JOBS workers; tests/conftest.py keeps each test file (and all browser tests, which share

@@ -126,7 +126,9 @@ def test_tcpedu_export_uses_the_saved_outputs_or_says_what_is_wrong(
     assert len(states((tmp_path / "widgets.html").read_text())) == 2
     assert cli(["export", str(tmp_path / "widgets.html")]) == 2
     assert "not a notebook file" in capsys.readouterr().err
-    assert cli(["export", "-o", str(tmp_path / "nowhere"), str(executed)]) == 2
+    assert cli(["export", "-o", str(tmp_path / "widgets.html"), str(executed)]) == 2
+    assert cli(["export", "--saved", "-o", str(tmp_path / "new" / "dir"), str(executed)]) == 0
+    assert (tmp_path / "new" / "dir" / "widgets.html").is_file()
 
 
 def test_export_runs_a_stored_notebook_first(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "`jupyter nbconvert --to tcpedu-html` (on an executed notebook).")
     parser.add_argument("notebooks", metavar="NOTEBOOK", nargs="+", help=".ipynb files")
     parser.add_argument("-o", "--output-dir", metavar="DIR",
-                        help="folder for the pages (default: beside each notebook)")
+                        help="folder for the pages, made if missing (default: beside each notebook)")
     parser.add_argument("--saved", action="store_true",
                         help="use the outputs saved in the notebook instead of running it")
     parser.set_defaults(func=run)
@@ -32,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"tcpedu export needs nbconvert and nbclient (pip install "
                              f"'tcpedu[lab]'): {exc}") from None
     out_dir = Path(args.output_dir) if args.output_dir else None
-    if out_dir is not None and not out_dir.is_dir():
-        raise ParameterError(f"{out_dir} is not a folder")
+    if out_dir is not None:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ParameterError(f"{out_dir} is not a folder")
+        out_dir.mkdir(parents=True, exist_ok=True)
     for name in args.notebooks:
         src = Path(name)
         target = (out_dir / src.with_suffix(".html").name) if out_dir else None
