@@ -34,9 +34,9 @@ _UNIT_SECONDS: dict[str, float] = defaultdict(float)
 DURATIONS = Path(os.environ.get("TCPEDU_TEST_DURATIONS",
                                 Path.home() / ".cache" / "tcpedu" / "test-durations.json"))
 #: Seconds the longest units take on a quiet 2-core machine, for a machine with no record yet.
-ESTIMATES = {"browser": 170.0, "tests/test_binder.py": 115.0, "tests/test_hub.py": 100.0,
-             "tests/test_notebook_answers.py": 45.0, "tests/test_grade_sandbox.py": 40.0,
-             "tests/test_grade.py": 35.0, "tests/test_labs.py": 20.0,
+ESTIMATES = {"browser": 150.0, "tests/test_hub.py": 80.0, "tests/test_binder.py": 45.0,
+             "tests/test_notebook_answers.py": 45.0, "tests/test_grade_sandbox.py": 30.0,
+             "tests/test_grade.py": 30.0, "tests/test_labs.py": 20.0,
              "tests/test_course_command.py": 15.0}
 
 
