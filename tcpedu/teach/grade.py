@@ -258,10 +258,11 @@ def _report(run: Run) -> None:
 
 
 #: Optional modules the worker never needs but would import anyway (blocked before nbclient):
-#: jsonschema, imported by nbformat, loads every format checker it finds, and rfc3987_syntax
-#: builds some 35 Earley parsers on import (about 2 s of CPU, python-jsonschema/jsonschema#1428)
-#: for the "iri" formats, which no notebook schema uses. It was most of a submission's grading
-#: overhead over a plain nbclient run.
+#: jsonschema >= 4.24, imported by nbformat, loads every format checker it finds, and
+#: rfc3987_syntax builds some 35 Earley parsers on import (about 2 s of CPU,
+#: python-jsonschema/jsonschema#1428) for the "iri" formats, which no notebook schema uses. It
+#: was most of a submission's grading overhead over a plain nbclient run. (binder/requirements.txt
+#: now pins a jsonschema without it; this keeps grading fast wherever a newer one is installed.)
 _UNNEEDED_IMPORTS = ("rfc3987_syntax",)
 
 
