@@ -1,8 +1,8 @@
 """The course's run time: the whole course under nbval as ``make test`` runs it (target <= 20 s),
 and where each notebook's time goes. Figures, never asserted.
 
-1. ``pytest --nbval-lax -n N --dist loadfile`` over every course notebook (N = the cores, as
-   ``make test``): the wall-clock time, with the load average before and after (the machine is
+1. ``pytest --nbval-lax -n N --dist loadfile`` over every course notebook (N as in ``make
+   test``: TEST_JOBS, by default the cores + 1): the wall-clock time, with the load average before and after (the machine is
    shared: the figure scales with it).
 2. Each notebook alone, in a fresh kernel with nbclient (as nbval does), cell by cell: kernel
    start-up, the first cell (imports: matplotlib, tcpedu), the costliest other cell, the whole
@@ -60,8 +60,9 @@ def profile_notebook(path: Path) -> dict:
 
 
 def course_under_nbval(notebooks: list[Path]) -> float:
-    """Wall-clock seconds of nbval over ``notebooks`` with as many xdist workers as cores."""
-    jobs = os.cpu_count() or 2
+    """Wall-clock seconds of nbval over ``notebooks`` with make test's xdist workers (TEST_JOBS,
+    default one more than the cores: much of a notebook's time waits on its kernel)."""
+    jobs = int(os.environ.get("TEST_JOBS") or (os.cpu_count() or 2) + 1)
     load = os.getloadavg()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
