@@ -45,6 +45,23 @@ def quick_init(cls: _C) -> _C:
     return cls
 
 
+def _factory(cls: type[_T], name: str, params: list[str], stores: list[str]) -> Callable[..., _T]:
+    """Compile ``def name(*params)``: fill a twin of ``cls`` (same slots, plain stores) by
+    ``stores``, then turn it into a ``cls`` (``__class__`` assignment: same layout)."""
+    names = [f.name for f in fields(cls)]
+    slots = tuple(cls.__dict__.get("__slots__", ()))
+    if sorted(slots) != sorted(names):
+        raise TypeError(f"{cls.__name__}: maker needs a slotted dataclass with its fields as slots")
+    twin = type(f"_{cls.__name__}Twin", (cls.__base__,),
+                {"__slots__": slots, "__setattr__": object.__setattr__})
+    source = (f"def {name}({', '.join(params)}):\n    o = _new(_twin)\n"
+              + "".join(f"    {store}\n" for store in stores)
+              + "    o.__class__ = _cls\n    return o\n")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
+    return namespace[name]
+
+
 def maker(cls: type[_T]) -> Callable[..., _T]:
     """A positional factory for a frozen, slotted dataclass: ``maker(C)(*values)`` equals
     ``C(*values)`` (every field given, in order) at a fraction of the cost, for the simulator's
@@ -53,17 +70,7 @@ def maker(cls: type[_T]) -> Callable[..., _T]:
     ``__post_init__`` is *not* run: callers pass values already checked (in range by
     construction), as the endpoint does with the segments it builds."""
     names = [f.name for f in fields(cls)]
-    slots = tuple(cls.__dict__.get("__slots__", ()))
-    if sorted(slots) != sorted(names):
-        raise TypeError(f"{cls.__name__}: maker needs a slotted dataclass with its fields as slots")
-    twin = type(f"_{cls.__name__}Twin", (cls.__base__,),
-                {"__slots__": slots, "__setattr__": object.__setattr__})
-    source = (f"def make({', '.join(names)}):\n    o = _new(_twin)\n"
-              + "".join(f"    o.{name} = {name}\n" for name in names)
-              + "    o.__class__ = _cls\n    return o\n")
-    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
-    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
-    make = namespace["make"]
+    make = _factory(cls, "make", names, [f"o.{name} = {name}" for name in names])
     make.__qualname__ = f"maker({cls.__qualname__})"
     return make
 
@@ -73,15 +80,9 @@ def maker_from(cls: type[_T], lead: int) -> Callable[..., _T]:
     ``maker_from(C, 2)(a, b, rest)`` equals ``C(a, b, *rest)`` (``rest`` must hold exactly the
     other fields, in order), without spreading the tuple into a call."""
     names = [f.name for f in fields(cls)]
-    make = maker(cls)
-    twin = make.__globals__["_twin"]
     head, tail = names[:lead], names[lead:]
-    source = (f"def make_from({', '.join(head)}, rest):\n    o = _new(_twin)\n"
-              + "".join(f"    o.{name} = {name}\n" for name in head)
-              + f"    ({', '.join('o.' + name for name in tail)},) = rest\n"
-              + "    o.__class__ = _cls\n    return o\n")
-    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
-    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
-    make_from = namespace["make_from"]
+    stores = [f"o.{name} = {name}" for name in head]
+    stores.append(f"({', '.join('o.' + name for name in tail)},) = rest")
+    make_from = _factory(cls, "make_from", [*head, "rest"], stores)
     make_from.__qualname__ = f"maker_from({cls.__qualname__}, {lead})"
     return make_from
