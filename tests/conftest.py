@@ -8,7 +8,7 @@ under tests/browser/ goes to the same worker, so one JupyterLab and one Chromium
 (tests/browser/conftest.py's session fixtures). (pytest-xdist's own ``loadgroup`` marks do not
 reach its scheduler under pytest 9.2, which no longer lets it rename test ids.)
 
-The units go out longest first (the longest-processing-time rule), so that the two workers
+The units go out longest first (the longest-processing-time rule), so that the workers
 finish together instead of one running the Binder or hub test alone at the end: each unit's
 seconds are those it took in the last run on this machine (``~/.cache/tcpedu/test-durations.json``,
 kept outside the clone so that a clean clone has them too), else :data:`ESTIMATES`, else half a

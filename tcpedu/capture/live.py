@@ -39,14 +39,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import CaptureError, ParameterError, PermissionNeeded, TcpeduError
 
-if TYPE_CHECKING:
-    pass
-
-#: The conversations :func:`capture` can stage, with what each shows.
+#: The conversations :func:`capture_file` can stage, with what each shows.
 CONVERSATIONS: dict[str, str] = {
     "transfer": "handshake, request, response, client closes first (4-way teardown)",
     "half-close": "client sends its request then FIN; the server answers from CLOSE-WAIT",
@@ -88,7 +85,8 @@ def capture_file(path: str | os.PathLike[str], conversation: str = "transfer", *
                  via: str = "loopback", size: int = 20000, drop: Iterable[int] = (),
                  delay: float = 0.01, timeout: float = 60.0, hold: Iterable[int] = (),
                  lose_last_ack: bool = False, at: str = "server") -> int:
-    """Like :func:`capture` but only writes the pcap to ``path``; returns the packet count.
+    """Stage ``conversation`` on the real kernel and write its capture to ``path`` (read it as a
+    Trace with :func:`tcpedu.reading.live.capture`); returns the packet count.
 
     ``hold`` (1-based server data segments) and ``lose_last_ack`` need ``via="wire"``; ``at``
     is the end of the wire where the capture is taken (``"server"`` or ``"client"``).
