@@ -277,7 +277,8 @@ class Network:
         self._heap: list[tuple[float, int, int, Any, Any]] = []
         self._order = itertools.count()
         self._ids = itertools.count(1)
-        self._timers: dict[str, float | None] = {}
+        self._timers: dict[str, _TimerSlot] = {}
+        self._order_now = -1  # the order number of the event being processed
         self._last_snapshot: dict[str, tuple] = {}
         # What an endpoint said about the segments it is about to send (from its events):
         # node -> {seq: known}, and the nodes whose next segment is a challenge ACK.
@@ -315,7 +316,7 @@ class Network:
         port = getattr(endpoint, "local_port", None) if port is None else port
         host = self.add_host(name, ip, port if port is not None else 0)
         self._endpoints[name] = endpoint
-        self._timers[name] = None
+        self._timers[name] = _TimerSlot()
         drain = getattr(endpoint, "drain_events", None)
         if callable(drain):
             self._drains[name] = drain
@@ -464,8 +465,9 @@ class Network:
         while heap:
             if until is not None and heap[0][0] > until:
                 break
-            time, _order, code, a, b = pop(heap)
+            time, order, code, a, b = pop(heap)
             self.now = time
+            self._order_now = order
             handlers[code](self, time, a, b)
             budget -= 1
             if not budget:
@@ -495,10 +497,19 @@ class Network:
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
         self.trace.records.append(_new_dropped(now, sent.id, reason))
 
-    def _on_timer(self, now: float, node: str, deadline: float) -> None:
-        if self._timers.get(node) != deadline:
-            return  # superseded: the endpoint re-armed or cancelled its timer since
-        self._timers[node] = None
+    def _on_timer(self, now: float, node: str, key: tuple[float, int]) -> None:
+        slot = self._timers[node]
+        slot.queued.remove(key)
+        if key != slot.key or slot.deadline is None:
+            # Superseded: the endpoint re-armed or cancelled its timer since. If its timer is
+            # armed, the entry that fires it goes into the heap now (see _TimerSlot).
+            live = slot.key
+            if live is not None and slot.deadline is not None and (
+                    not slot.queued or live < min(slot.queued)):
+                heapq.heappush(self._heap, (live[0], live[1], _TIMER, node, live))
+                slot.queued.append(live)
+            return
+        slot.deadline = slot.key = None
         endpoint = self._endpoints[node]
         endpoint.handle_timer(now)
         self._settle(now, node, endpoint)
@@ -580,11 +591,11 @@ class Network:
                     self._challenge_pending.discard(node)
                 self._transmit(now, node, peer, segment, known, "")
         deadline = endpoint.get_timer()
-        if deadline != self._timers[node]:
-            self._timers[node] = deadline
+        slot = self._timers[node]
+        if deadline != slot.deadline:
+            slot.deadline = deadline
             if deadline is not None:
-                heapq.heappush(self._heap, (max(deadline, now), next(self._order), _TIMER, node,
-                                            deadline))
+                self._rearm(now, node, slot, deadline)
         if self.snapshots:
             values = endpoint.snapshot_values()
             if self._last_snapshot.get(node) != values:
@@ -653,6 +664,31 @@ class Network:
             self._push(arrival, _DELIVER, copy, None)
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _rearm(self, now: float, node: str, slot: _TimerSlot, deadline: float) -> None:
+        """The endpoint's timer now ends at ``deadline``: the heap entry an eager simulator would
+        push gets its key (time, order number) now, but goes into the heap only if no earlier
+        entry of the node's is there (see :class:`_TimerSlot`)."""
+        key = (deadline if deadline > now else now, next(self._order))
+        born = slot.born
+        keys = born.get(deadline)
+        if keys is None:
+            born[deadline] = [key]
+            live = key
+            if len(born) > slot.limit:  # forget deadlines whose entries have all been passed
+                current = (now, self._order_now)
+                slot.born = born = {d: ks for d, ks in born.items() if ks[-1] > current}
+                slot.limit = 2 * len(born) + 256
+        else:
+            # The timer is back at a deadline it had: its first entry not yet passed fires it.
+            keys.append(key)
+            current = (now, self._order_now)
+            live = next(k for k in keys if k > current)
+        slot.key = live
+        queued = slot.queued
+        if not queued or live < min(queued):
+            heapq.heappush(self._heap, (live[0], live[1], _TIMER, node, live))
+            queued.append(live)
+
     def _push(self, time: float, code: int, a: Any, b: Any) -> None:
         heapq.heappush(self._heap, (time, next(self._order), code, a, b))
 
@@ -679,6 +715,30 @@ class Network:
         if not isinstance(time, (int, float)) or time != time or time < self.now:
             raise ParameterError(f"time={time!r}: give seconds no earlier than now ({self.now})")
         return float(time)
+
+
+class _TimerSlot:
+    """A node's retransmission-style timer as the event loop sees it, kept lazily.
+
+    An eager simulator pushes a heap entry (time, order number) each time the endpoint's earliest
+    deadline changes, and skips the superseded ones when they come out: during a transfer that
+    is one push and one stale pop per ACK (the retransmission timer restarts). Here each change
+    still takes its order number at once (so every event keeps its place among equal times), but
+    the entry goes into the heap only when it is earlier than the node's entries already there;
+    when one of those comes out superseded, the live one goes in, and it comes out exactly where
+    the eager entry would have (nothing between the two keys has been processed). ``born`` keeps
+    every deadline's keys, so a deadline that comes back (a shorter timer cancelled) fires at
+    its first entry not yet passed, as the eager one would.
+    """
+
+    __slots__ = ("deadline", "key", "queued", "born", "limit")
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None  # the endpoint's earliest deadline, as last read
+        self.key: tuple[float, int] | None = None  # the entry that fires it
+        self.queued: list[tuple[float, int]] = []  # the node's entries in the heap
+        self.born: dict[float, list[tuple[float, int]]] = {}  # deadline -> its entries' keys
+        self.limit = 256
 
 
 # -- tables: application calls and endpoint events ---------------------------------------------------
