@@ -574,9 +574,13 @@ class Network:
                                                     event.deadline))
                 elif cls is _TimerCancelled:
                     records.append(_new_timer_event(now, node, event.timer, "cancelled", None))
-                elif cls is _DataReceived:  # _received, inline
+                elif cls is _DataReceived:  # _received and _record_app, inline
                     data = event.data
-                    self._record_app(now, node, "received", f"{len(data)} bytes", bytes(data))
+                    app = _new_app_event(now, node, "received", f"{len(data)} bytes", bytes(data))
+                    records.append(app)
+                    if self._callbacks and (node, "received") in self._callbacks:
+                        for callback, after in self._callbacks[(node, "received")]:
+                            self._push(now + after, _CALLBACK, callback, app)
                 else:
                     (_RECORDERS.get(cls) or _recorder_for(cls))(self, now, node, event)
         else:
