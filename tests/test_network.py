@@ -437,3 +437,23 @@ def test_a_timer_back_at_an_earlier_deadline_fires_where_it_was_first_armed() ->
     net.at(0.3, "client", "send", b"1.0")
     net.run()
     assert log == [("fired", 1.0), ("marker", 1.0)]
+
+
+def test_forgetting_passed_timer_deadlines_changes_no_record(monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    from tcpedu.sim import network
+    from tcpedu.sim.scenarios import run
+
+    params = {"size": 150_000, "loss": 0.03, "seed": 3, "snapshots": False, "delay": 0.02}
+    expected = [repr(r) for r in run("transfer", **params).records]
+    forgot = []
+    forget = network._TimerSlot.forget_passed
+
+    def counting(slot: network._TimerSlot, now: float) -> None:
+        forgot.append(now)
+        forget(slot, now)
+
+    monkeypatch.setattr(network._TimerSlot, "FORGET_AT", 4)
+    monkeypatch.setattr(network._TimerSlot, "forget_passed", counting)
+    assert [repr(r) for r in run("transfer", **params).records] == expected
+    assert len(forgot) >= 3  # it did forget, several times

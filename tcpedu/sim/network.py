@@ -687,17 +687,16 @@ class Network:
         entry of the node's is there (see :class:`_TimerSlot`)."""
         key = (deadline if deadline > now else now, next(self._order))
         born = slot.born
-        keys = born.get(deadline)
-        if keys is None:
-            born[deadline] = [key]
-            live = key
-            if len(born) > slot.limit:  # forget deadlines whose entries have all been passed
-                current = (now, self._order_now)
-                slot.born = born = {d: ks for d, ks in born.items() if ks[-1] > current}
-                slot.limit = 2 * len(born) + 256
+        seen = born.get(deadline)
+        if seen is None:
+            born[deadline] = live = key
+            if len(born) > slot.limit:
+                slot.forget_passed(now)
         else:
             # The timer is back at a deadline it had: its first entry not yet passed fires it.
+            keys = seen if type(seen) is list else [seen]
             keys.append(key)
+            born[deadline] = keys
             current = (now, self._order_now)
             live = next(k for k in keys if k > current)
         slot.key = live
@@ -745,17 +744,30 @@ class _TimerSlot:
     when one of those comes out superseded, the live one goes in, and it comes out exactly where
     the eager entry would have (nothing between the two keys has been processed). ``born`` keeps
     every deadline's keys, so a deadline that comes back (a shorter timer cancelled) fires at
-    its first entry not yet passed, as the eager one would.
+    its first entry not yet passed, as the eager one would. It holds one key per change of the
+    deadline, as the trace holds one record; those already passed are dropped only when it
+    grows large (the scan costs more than the memory).
     """
 
     __slots__ = ("deadline", "key", "queued", "born", "limit")
+
+    #: How many deadlines ``born`` holds before those already passed are dropped.
+    FORGET_AT = 65_536
 
     def __init__(self) -> None:
         self.deadline: float | None = None  # the endpoint's earliest deadline, as last read
         self.key: tuple[float, int] | None = None  # the entry that fires it
         self.queued: list[tuple[float, int]] = []  # the node's entries in the heap
-        self.born: dict[float, list[tuple[float, int]]] = {}  # deadline -> its entries' keys
-        self.limit = 256
+        # deadline -> the key of its entry, or the keys of its entries (a deadline that came back)
+        self.born: dict[float, tuple[float, int] | list[tuple[float, int]]] = {}
+        self.limit = self.FORGET_AT
+
+    def forget_passed(self, now: float) -> None:
+        """Drop the deadlines whose entries all lie before ``now`` (kept: those at ``now``, which
+        may be still to come among its events)."""
+        self.born = {d: seen for d, seen in self.born.items()
+                     if (seen[-1] if type(seen) is list else seen)[0] >= now}
+        self.limit = max(2 * len(self.born), self.FORGET_AT)
 
 
 # -- tables: application calls and endpoint events ---------------------------------------------------
