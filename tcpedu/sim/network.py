@@ -241,7 +241,6 @@ class Link:
 # -- the simulator --------------------------------------------------------------------------------
 
 _DELIVER, _TIMER, _APP, _CALLBACK, _DROP, _INJECT = range(6)
-_FOREVER = float("inf")
 _heappush = heapq.heappush
 AppCallback = Callable[["Network", float, AppEvent], Any]
 
@@ -460,27 +459,17 @@ class Network:
         return self.trace
 
     def _process(self, until: float | None, max_events: int) -> int:
-        """The event loop of :meth:`run`; returns the budget of events left. A documented hot
-        path: a delivery, the most frequent event, is handled inline (as :meth:`_on_deliver`)."""
+        """The event loop of :meth:`run`; returns the budget of events left."""
         heap, pop = self._heap, heapq.heappop
         handlers = self._handlers
-        endpoints, ips = self._endpoints, self._ips
         budget = max_events
-        end = _FOREVER if until is None else until
         while heap:
-            if heap[0][0] > end:
+            if until is not None and heap[0][0] > until:
                 break
             time, order, code, a, b = pop(heap)
             self.now = time
             self._order_now = order
-            if code == _DELIVER:
-                self.trace.records.append(_new_delivered(time, a.id))
-                endpoint = endpoints.get(a.dst)
-                if endpoint is not None:
-                    endpoint.receive(time, a.segment, ips[a.src])
-                    self._settle(time, a.dst, endpoint)
-            else:
-                handlers[code](self, time, a, b)
+            handlers[code](self, time, a, b)
             budget -= 1
             if not budget:
                 raise ParameterError(f"the simulation did not settle within max_events="
@@ -499,7 +488,6 @@ class Network:
 
     # -- event handlers --------------------------------------------------------------------------
     def _on_deliver(self, now: float, sent: SegmentSent, _unused: Any) -> None:
-        # (inline in _process; kept as the table's entry)
         self.trace.records.append(_new_delivered(now, sent.id))
         dst = sent.dst
         endpoint = self._endpoints.get(dst)
