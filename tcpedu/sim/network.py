@@ -564,7 +564,8 @@ class Network:
                     records.append(_new_timer_event(now, node, event.timer, "cancelled", None))
                 elif cls is _DataReceived:  # _received and _record_app, inline
                     data = event.data
-                    app = _new_app_event(now, node, "received", f"{len(data)} bytes", bytes(data))
+                    detail = _BYTES_TEXT.get(len(data)) or _bytes_text(len(data))
+                    app = _new_app_event(now, node, "received", detail, bytes(data))
                     records.append(app)
                     if self._callbacks and (node, "received") in self._callbacks:
                         for callback, after in self._callbacks[(node, "received")]:
@@ -789,6 +790,17 @@ def _timer(action: str) -> Callable[[Network, float, str, Any], None]:
         net.trace.records.append(TimerEvent(now, node, str(ev.timer), action,
                                             getattr(ev, "deadline", None)))
     return record
+
+
+#: "N bytes", the detail of a "received" AppEvent, by N (most segments have one size).
+_BYTES_TEXT: dict[int, str] = {}
+
+
+def _bytes_text(n: int) -> str:
+    text = f"{n} bytes"
+    if len(_BYTES_TEXT) < 4096:
+        _BYTES_TEXT[n] = text
+    return text
 
 
 def _received(net: Network, now: float, node: str, ev: ev_.DataReceived) -> None:
