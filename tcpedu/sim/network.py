@@ -565,7 +565,8 @@ class Network:
                 elif cls is _DataReceived:  # _received and _record_app, inline
                     data = event.data
                     detail = _BYTES_TEXT.get(len(data)) or _bytes_text(len(data))
-                    app = _new_app_event(now, node, "received", detail, bytes(data))
+                    app = _new_app_event(now, node, "received", detail,
+                                         data if data.__class__ is bytes else bytes(data))
                     records.append(app)
                     if self._callbacks and (node, "received") in self._callbacks:
                         for callback, after in self._callbacks[(node, "received")]:
