@@ -266,7 +266,7 @@ class Network:
         for rule in rules:
             self.add_rule(rule)
         self.trace = Trace(hosts={}, meta={"seed": seed})
-        self.now = 0.0
+        self._current: tuple = (0.0, -1)  # the heap entry being processed (time, order, ...)
         self.snapshots = snapshots
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
@@ -279,7 +279,6 @@ class Network:
         self._order = itertools.count()
         self._ids = itertools.count(1)
         self._timers: dict[str, _TimerSlot] = {}
-        self._order_now = -1  # the order number of the event being processed
         self._last_snapshot: dict[str, tuple] = {}
         # What an endpoint said about the segments it is about to send (from its events):
         # node -> {seq: known}, and the nodes whose next segment is a challenge ACK.
@@ -466,9 +465,8 @@ class Network:
         while heap:
             if until is not None and heap[0][0] > until:
                 break
-            time, order, code, a, b = pop(heap)
-            self.now = time
-            self._order_now = order
+            entry = self._current = pop(heap)
+            time, _order, code, a, b = entry
             handlers[code](self, time, a, b)
             budget -= 1
             if not budget:
@@ -480,6 +478,15 @@ class Network:
     def __repr__(self) -> str:
         return (f"<Network t={self.now:.3f} s, {len(self._heap)} pending events, "
                 f"nodes {', '.join(self.trace.hosts) or 'none'}>")
+
+    @property
+    def now(self) -> float:
+        """The virtual clock: the time of the event being (or last) processed, or ``until``."""
+        return self._current[0]
+
+    @now.setter
+    def now(self, time: float) -> None:
+        self._current = (time, -1)
 
     @property
     def pending(self) -> int:
@@ -687,7 +694,7 @@ class Network:
             keys = seen if type(seen) is list else [seen]
             keys.append(key)
             born[deadline] = keys
-            current = (now, self._order_now)
+            current = self._current[:2]  # (now, the order number of the event being processed)
             live = next(k for k in keys if k > current)
         slot.key = live
         queued = slot.queued
