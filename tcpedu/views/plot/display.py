@@ -3,8 +3,9 @@
 JupyterLab's inline backend prints a Figure with ``bbox_inches="tight"``, which draws it twice
 (once to measure, once to paint): most of a course notebook's run time after its imports. A
 :class:`CourseFigure` is drawn once on Agg, cropped to the same tight box (padding
-``savefig.pad_inches``) and encoded as PNG; when something lies outside the canvas it falls back
-to matplotlib's own tight save. Only tcpedu's figures are affected, and only while the inline
+``savefig.pad_inches``) and encoded as PNG; when something lies outside the canvas it is drawn
+once more, on the box just measured (the same picture as matplotlib's tight save, which would draw
+twice more). Only tcpedu's figures are affected, and only while the inline
 backend prints plain PNG: a user's other settings (``retina``, SVG) are left to IPython.
 """
 
@@ -31,8 +32,8 @@ def png_bytes(fig: Figure) -> bytes:
     width, height = canvas.get_width_height()
     x0, y0, x1, y1 = (v * fig.dpi for v in box.extents)
     if x0 < -1 or y0 < -1 or x1 > width + 1 or y1 > height + 1:  # drawn beyond the canvas
-        out = io.BytesIO()
-        fig.savefig(out, format="png", bbox_inches="tight")
+        out = io.BytesIO()  # one more draw, on the box just measured (as the tight save would)
+        fig.savefig(out, format="png", bbox_inches=box)
         return out.getvalue()
     from PIL import Image
 
