@@ -1,10 +1,13 @@
-"""The course's run time: the whole course under nbval as ``make test`` runs it (target <= 20 s),
-and where each notebook's time goes. Figures, never asserted.
+"""The course's run time: the whole course under nbval (target <= 20 s), and where each
+notebook's time goes. Figures, never asserted.
 
-1. ``pytest --nbval-lax -n N --dist loadfile`` over every course notebook (N as in ``make
-   test``: TEST_JOBS, by default the cores + 1): the wall-clock time, with the load average before
-   and after (the machine is shared: the figure scales with it), and the CPU seconds of the whole
-   run (pytest, its workers and every kernel: steadier than wall-clock under load).
+1. ``pytest --nbval-lax -n N --dist loadfile`` over every course notebook, N = NBVAL_JOBS, by
+   default one worker per core (each worker keeps one kernel busy: on 2 cores, -n 3 took 39 s and
+   32 CPU-s where -n 2 took 35 s and 26 CPU-s, three runs each, side by side at load 5-7; a third
+   worker only adds its own start-up and a third kernel competing for two cores). The wall-clock
+   time, with the load average before and after (the machine is shared: the figure scales with
+   it), and the CPU seconds of the whole run (pytest, its workers and every kernel: steadier than
+   wall-clock under load).
 2. Each notebook alone, in a fresh kernel with nbclient (as nbval does), cell by cell: kernel
    start-up, the first cell (imports: matplotlib, tcpedu), the costliest other cell, the whole
    notebook; wall-clock and the kernel's CPU seconds (steadier than wall-clock under load).
@@ -70,9 +73,9 @@ def _bytecode_note() -> str:
 
 
 def course_under_nbval(notebooks: list[Path]) -> float:
-    """Wall-clock seconds of nbval over ``notebooks`` with make test's xdist workers (TEST_JOBS,
-    default one more than the cores: much of a notebook's time waits on its kernel)."""
-    jobs = int(os.environ.get("TEST_JOBS") or (os.cpu_count() or 2) + 1)
+    """Wall-clock seconds of nbval over ``notebooks`` with NBVAL_JOBS xdist workers (default: one
+    per core)."""
+    jobs = int(os.environ.get("NBVAL_JOBS") or os.cpu_count() or 2)
     load = os.getloadavg()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
