@@ -3,9 +3,10 @@
 JupyterLab's inline backend prints a Figure with ``bbox_inches="tight"``, which draws it twice
 (once to measure, once to paint): most of a course notebook's run time after its imports. A
 :class:`CourseFigure` is drawn once on Agg, cropped to the same tight box (padding
-``savefig.pad_inches``) and encoded as PNG; when something lies outside the canvas it is drawn
-once more, on the box just measured (the same picture as matplotlib's tight save, which would draw
-twice more). Only tcpedu's figures are affected, and only while the inline
+``savefig.pad_inches``; where the padding reaches past the canvas it is the figure's background,
+as in the tight save) and encoded as PNG. Only when something is drawn past the canvas is the
+figure drawn once more, on the box just measured (the same picture as matplotlib's tight save,
+which would draw twice more). Only tcpedu's figures are affected, and only while the inline
 backend prints plain PNG: a user's other settings (``retina``, SVG) are left to IPython.
 """
 
