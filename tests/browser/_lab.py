@@ -7,12 +7,31 @@ Every wait is bounded (``WAIT_MS``) and ends as soon as its condition holds.
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 #: Milliseconds to wait for a kernel round trip or a render (generous: 2 cores, shared).
 WAIT_MS = 60_000
 VIEWPORT = {"width": 1280, "height": 720}
+#: Where :func:`phase` writes how long each step of the fixtures and tests took.
+PHASES = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser-phases.log"
+_T0 = time.monotonic()
+
+
+@contextmanager
+def phase(what: str) -> Iterator[None]:
+    """Time a step (JupyterLab's start, a notebook's run...) into :data:`PHASES`."""
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        PHASES.parent.mkdir(parents=True, exist_ok=True)
+        with open(PHASES, "a") as log:
+            log.write(f"{start - _T0:7.2f} {time.monotonic() - start:6.2f} s  {what}\n")
 
 #: The current notebook's kernel, once JupyterLab has it connected and idle.
 KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -40,24 +59,32 @@ def collect_errors(page: Any, console: bool = True) -> list[str]:
 def open_notebook(page: Any, path: str) -> Any:
     """Open ``path`` in the running JupyterLab page as the current tab; wait for its kernel to be
     idle. Returns a locator of the notebook's panel (its own node, whatever else is open)."""
-    node_id = page.evaluate(
-        """async path => { const w = await window.jupyterapp.commands.execute('docmanager:open',
-             {path}); window.jupyterapp.shell.activateById(w.id); await w.context.ready;
-           return w.node.id; }""", path)
-    page.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS * 2)
+    with phase(f"open {path}"):
+        node_id = page.evaluate(
+            """async path => { const w = await window.jupyterapp.commands.execute(
+                 'docmanager:open', {path}); window.jupyterapp.shell.activateById(w.id);
+               await w.context.ready; return w.node.id; }""", path)
+    with phase(f"its kernel idle: {path}"):
+        page.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS * 2)
     return page.locator(f"[id='{node_id}']")
 
 
 def run_all(page: Any, code_cells: int) -> None:
     """Run every cell of the current notebook; wait until each has its execution number and the
     widget views they display have stopped loading."""
+    with phase("run all"):
+        _run_all(page, code_cells)
+    with phase("widgets drawn"):
+        widgets_drawn(page)
+
+
+def _run_all(page: Any, code_cells: int) -> None:
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(
         "n => { const p = [...window.jupyterapp.shell.currentWidget.node"
         ".querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());"
         " return p.length === n && p.every(t => /\\[\\d+\\]/.test(t)); }",
         arg=code_cells, timeout=WAIT_MS * 3)
-    widgets_drawn(page)
 
 
 def widgets_drawn(page: Any) -> None:
@@ -68,12 +95,14 @@ def widgets_drawn(page: Any) -> None:
         ".some(e => e.textContent === 'Loading widget...')", timeout=WAIT_MS)
 
 
-def close_notebooks(page: Any) -> None:
-    """Close every open notebook tab without asking to save (the outputs are the test's)."""
+def close_notebooks(page: Any, path: str | None = None) -> None:
+    """Close the open notebook tabs (those of ``path`` only, if given) without asking to save
+    (the outputs are the test's)."""
     page.evaluate(
-        """() => { for (const w of [...window.jupyterapp.shell.widgets('main')]) {
-             if (w.context && w.content && w.sessionContext) {
-               w.context.model.dirty = false; w.dispose(); } } }""")
+        """path => { for (const w of [...window.jupyterapp.shell.widgets('main')]) {
+             if (w.context && w.content && w.sessionContext
+                 && (path === null || w.context.path === path)) {
+               w.context.model.dirty = false; w.dispose(); } } }""", path)
 
 
 def settled(page: Any, element: Any, frames: int = 3) -> None:

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from _lab import VIEWPORT, app_ready, collect_errors, start_kernel
+from _lab import PHASES, VIEWPORT, app_ready, collect_errors, phase, shut_down_kernels, start_kernel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -78,6 +78,8 @@ class Background:
         self.lab: subprocess.Popen | None = None
         self.url = ""
         self.nbconvert: subprocess.Popen | None = None
+        #: Whether the selected tests need the exported pages (made once JupyterLab has loaded).
+        self.exports_wanted = False
         self._pages: dict[str, Path] | None = None
 
     def start_lab(self) -> None:
@@ -117,17 +119,20 @@ class Background:
         if self.lab is None:
             self.start_lab()
         deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2):
-                    return self.url
-            except OSError:
-                if self.lab.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"jupyter lab did not start; see {LAB_LOG}") from None
-                time.sleep(0.1)
+        with phase("JupyterLab answers (wait left after Chromium's start)"):
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{self.url}/api/status", timeout=2):
+                        return self.url
+                except OSError:
+                    if self.lab.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"jupyter lab did not start; see {LAB_LOG}") from None
+                    time.sleep(0.1)
 
     def start_exports(self) -> None:
         """Run and export :data:`EXPORTED` with nbconvert's command line (one process)."""
+        if self.nbconvert is not None:
+            return
         self.nbconvert = subprocess.Popen(
             [sys.executable, "-m", "nbconvert", "--to", "tcpedu-html", "--execute",
              "--ExecutePreprocessor.timeout=300", "--output-dir", str(self.exports),
@@ -137,9 +142,9 @@ class Background:
     def exported_pages(self) -> dict[str, Path]:
         """Each notebook of :data:`EXPORTED` as its offline page, once nbconvert has finished."""
         if self._pages is None:
-            if self.nbconvert is None:
-                self.start_exports()
-            _, stderr = self.nbconvert.communicate(timeout=600)
+            self.start_exports()
+            with phase("exported pages (wait left for nbconvert)"):
+                _, stderr = self.nbconvert.communicate(timeout=600)
             assert self.nbconvert.returncode == 0, stderr[-800:]
             self._pages = {name: self.exports / f"{name}.html" for name in EXPORTED}
         return self._pages
@@ -158,19 +163,20 @@ class Background:
 @pytest.fixture(scope="session", autouse=True)
 def background(request: pytest.FixtureRequest, notebook_root: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
-    """Start, before the first browser test, what the selected tests will need: JupyterLab and
-    the exported pages (Chromium starts meanwhile)."""
+    """Start, before the first browser test, what the selected tests will need: JupyterLab
+    (Chromium starts meanwhile), and the exported pages once JupyterLab has loaded (they are
+    needed last: the CPU goes to the server and the page first)."""
     LAB_LOG.parent.mkdir(parents=True, exist_ok=True)
+    PHASES.unlink(missing_ok=True)
     work = Background(notebook_root, tmp_path_factory.mktemp("jupyter-home"),
                       tmp_path_factory.mktemp("exported"))
     needed = {name for item in request.session.items if HERE in Path(str(item.fspath)).parents
               for name in getattr(item, "fixturenames", ())}
     if not CHROMIUM.exists():
         needed = set()  # the browser fixture skips every test, saying why
-    if "exported_pages" in needed:
-        work.start_exports()
     if "lab_url" in needed:
         work.start_lab()
+    work.exports_wanted = "exported_pages" in needed
     try:
         yield work
     finally:
@@ -199,32 +205,47 @@ def browser() -> Iterator[object]:
     except ImportError as exc:
         _skip(f"python playwright is not installed ({exc})")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with phase("Chromium starts"):
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
 @pytest.fixture(scope="session")
-def lab_app(browser, lab_url: str) -> Iterator[object]:
+def lab_app(browser, lab_url: str, background: Background) -> Iterator[object]:
     """One JupyterLab page at 1280×720 (a workspace of its own, reset) in which tests open, run
     and close notebooks: JupyterLab loads once. ``page.console_errors`` lists the console errors
     and uncaught errors so far (a test checks those logged after it began)."""
     page = browser.new_page(viewport=VIEWPORT)
     page.console_errors = collect_errors(page)
-    page.goto(f"{lab_url}/lab/workspaces/browser-tests?reset")
-    app_ready(page)
+    with phase("JupyterLab page loads"):
+        page.goto(f"{lab_url}/lab/workspaces/browser-tests?reset")
+        app_ready(page)
+    if background.exports_wanted:
+        background.start_exports()
     yield page
     page.close()
 
 
 class Kernels:
     """Kernels started ahead (in threads) for notebooks a test will open next, so that a kernel
-    boots while the test before runs; JupyterLab joins the session it finds for the path."""
+    boots while the test before runs (JupyterLab joins the session it finds for the path), and
+    kernels shut down while the next test runs."""
 
     def __init__(self, lab_url: str) -> None:
         self.lab_url = lab_url
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.started: dict[str, Future] = {}
+        self.ending: list[Future] = []
+
+    def shut_down(self, path: str) -> None:
+        """End the sessions on ``path`` (in a thread; :meth:`close` waits for it)."""
+        self.ending.append(self.pool.submit(shut_down_kernels, self.lab_url, path))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for done in self.ending:
+            done.result()
 
     def ahead(self, path: str) -> None:
         if path not in self.started:
@@ -233,11 +254,12 @@ class Kernels:
     def ready(self, path: str) -> None:
         """Wait for the kernel started ahead for ``path`` (if one was)."""
         if path in self.started:
-            self.started.pop(path).result()
+            with phase(f"kernel started ahead for {path} (wait left)"):
+                self.started.pop(path).result()
 
 
 @pytest.fixture(scope="session")
 def kernels(lab_url: str) -> Iterator[Kernels]:
     started = Kernels(lab_url)
     yield started
-    started.pool.shutdown(wait=True)
+    started.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _lab import WAIT_MS, close_notebooks, open_notebook, run_all, settled, shut_down_kernels
+from _lab import WAIT_MS, close_notebooks, open_notebook, phase, run_all, settled
 
 from tcpedu import widgets
 
@@ -46,7 +46,7 @@ def first_kernel(kernels) -> None:
 
 
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
-def test_course_notebook_widgets_render_and_respond(name, first_kernel, kernels, lab_app, lab_url,
+def test_course_notebook_widgets_render_and_respond(name, first_kernel, kernels, lab_app,
                                                     artifacts) -> None:
     """Opened in the session's JupyterLab page (a notebook of its own, a kernel of its own: the
     next notebook's kernel boots meanwhile), run whole, checked, closed."""
@@ -71,11 +71,13 @@ def test_course_notebook_widgets_render_and_respond(name, first_kernel, kernels,
 
         players = notebook.locator(".tcpedu-player")
         for i in range(players.count()):
-            check_player(page, players.nth(i), artifacts, f"course-{Path(name).stem}-player{i + 1}")
+            with phase(f"check player {i + 1}"):
+                check_player(page, players.nth(i), artifacts,
+                             f"course-{Path(name).stem}-player{i + 1}")
         assert page.console_errors[errors_before:] == []
     finally:
         close_notebooks(page)
-        shut_down_kernels(lab_url, path)  # free the CPU for the next notebook
+        kernels.shut_down(path)  # frees the CPU for the next notebook
 
 
 def check_player(page, player, artifacts: Path, shot: str) -> None:

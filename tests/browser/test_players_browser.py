@@ -14,13 +14,14 @@ from pathlib import Path
 import nbformat
 import pytest
 from _lab import (
-    KERNEL_IDLE,
     VIEWPORT,
     WAIT_MS,
+    app_ready,
     close_notebooks,
     collect_errors,
     get_notebook,
     open_notebook,
+    phase,
     put_notebook,
     run_all,
     sessions,
@@ -89,8 +90,9 @@ def lab_page(lab_app, lab_url, artifacts):
         f"() => document.querySelectorAll('.tcpedu-player .tcpedu-ladder').length >= "
         f"{PLAYERS_IN_NOTEBOOK}", timeout=WAIT_MS)
     page.screenshot(path=str(artifacts / "lab-after-run-all.png"))
-    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
-    wait_until(page, lambda: _saved_state(lab_url, NOTEBOOK.name), "widget state in the file")
+    with phase("save the players notebook"):
+        page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+        wait_until(page, lambda: _saved_state(lab_url, NOTEBOOK.name), "widget state in the file")
     yield page
     close_notebooks(page)
     shut_down_kernels(lab_url, NOTEBOOK.name)
@@ -267,27 +269,39 @@ def test_no_console_errors(lab_page) -> None:
 
 # -- a saved notebook, its kernel gone -----------------------------------------------------------
 
-def test_a_saved_notebook_steps_without_its_kernel(browser, lab_url, lab_page, artifacts) -> None:
-    """Run, save (the shipped settings save widget state: ``lab_page``), reopen a copy in a new
+@pytest.fixture(scope="module")
+def side_page(browser, lab_url):
+    """A second JupyterLab page at 1280×720 (its own workspace, reset) for the saved notebook and
+    lecture mode: JupyterLab loads once for both. ``page.page_errors`` lists uncaught errors."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.page_errors = collect_errors(page, console=False)
+    with phase("second JupyterLab page loads"):
+        page.goto(f"{lab_url}/lab/workspaces/side?reset")
+        app_ready(page)
+    yield page
+    page.close()
+
+
+def test_a_saved_notebook_steps_without_its_kernel(side_page, lab_url, lab_page, artifacts) -> None:
+    """Run, save (the shipped settings save widget state: ``lab_page``), reopen a copy in another
     page and shut the kernel JupyterLab starts for it down: the player still steps with its
     buttons, slider and keys."""
-    name = "players-saved.ipynb"
-    saved = get_notebook(lab_url, NOTEBOOK.name)
-    put_notebook(lab_url, name, saved)
-    page = browser.new_page(viewport=VIEWPORT)
-    errors = collect_errors(page, console=False)
+    page, name = side_page, "players-saved.ipynb"
+    first_error = len(page.page_errors)
+    put_notebook(lab_url, name, get_notebook(lab_url, NOTEBOOK.name))
     try:
-        page.goto(f"{lab_url}/lab/workspaces/saved/tree/{name}?reset")
-        page.wait_for_selector(".tcpedu-player .tcpedu-ladder", timeout=WAIT_MS)
-        page.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS * 2)  # the kernel JupyterLab starts
-        assert shut_down_kernels(lab_url, name) == 1  # ... is gone: none has this notebook's
-        page.evaluate("() => window.jupyterapp.serviceManager.sessions.refreshRunning()")
-        page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext"
-                               ".session", timeout=WAIT_MS)
+        with phase("saved notebook: opened, the kernel JupyterLab starts idle"):
+            notebook = open_notebook(page, name)
+            notebook.locator(".tcpedu-player .tcpedu-ladder").first.wait_for(timeout=WAIT_MS)
+        with phase("saved notebook: kernel shut down"):
+            assert shut_down_kernels(lab_url, name) == 1  # ... is gone: none has this notebook
+            page.evaluate("() => window.jupyterapp.serviceManager.sessions.refreshRunning()")
+            page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext"
+                                   ".session", timeout=WAIT_MS)
         assert sessions(lab_url, name) == []
-        player = page.locator(".jp-OutputArea-output").filter(
+        player = notebook.locator(".jp-OutputArea-output").filter(
             has=page.locator(".tcpedu-player")).first
-        assert "Error displaying widget" not in page.locator("body").inner_text()
+        assert "Error displaying widget" not in notebook.inner_text()
         assert counter(player)[0] == 1
         player.locator(".tcpedu-step").click()
         wait_until(page, lambda: counter(player)[0] == 2, "the Step button")
@@ -299,9 +313,9 @@ def test_a_saved_notebook_steps_without_its_kernel(browser, lab_url, lab_page, a
         press(page, player, "Home")
         assert counter(player)[0] == 1
         page.screenshot(path=str(artifacts / "saved-notebook-no-kernel.png"))
-        assert errors == []
+        assert page.page_errors[first_error:] == []
     finally:
-        page.close()
+        close_notebooks(page, name)
         shut_down_kernels(lab_url, name)
 
 
@@ -438,41 +452,46 @@ MEASURE = """el => {
 
 
 @pytest.fixture(scope="module")
-def lecture_page(browser, lab_url):
-    """A notebook showing lecture(scenarios.run('loss_rto')), run once in a JupyterLab page of its
-    own at 1280×720 with the file browser folded away; the theme is put back to Light after."""
-    name = "lecture.ipynb"
+def lecture_player(side_page, lab_url):
+    """The player of a notebook showing lecture(scenarios.run('loss_rto')), run once in the
+    second page with the file browser folded away (unfolded, and the theme put back to Light,
+    after)."""
+    page, name = side_page, "lecture.ipynb"
+    first_error = len(page.page_errors)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from tcpedu import scenarios\nfrom tcpedu.views.widgets import lecture\n"
         "lecture(scenarios.run('loss_rto'))")], metadata=nbformat.read(NOTEBOOK, 4).metadata)
     put_notebook(lab_url, name, json.loads(nbformat.writes(nb)))
-    page = browser.new_page(viewport=VIEWPORT)
-    page.lecture_errors = collect_errors(page, console=False)
+    folded = False
     try:
-        page.goto(f"{lab_url}/lab/workspaces/lecture/tree/{name}?reset")
-        page.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS * 2)
+        notebook = open_notebook(page, name)
         run_all(page, 1)
         if page.locator(".jp-SideBar.jp-mod-left .lm-mod-current").count():
             page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
-        page.locator(".tcpedu-player").first.wait_for(timeout=WAIT_MS)
-        yield page
+            folded = True
+        player = notebook.locator(".tcpedu-player").first
+        player.wait_for(timeout=WAIT_MS)
+        player.errors = lambda: page.page_errors[first_error:]
+        yield player
     finally:
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
                       "{theme: 'JupyterLab Light'})")
-        page.close()
+        if folded:
+            page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+        close_notebooks(page, name)
         shut_down_kernels(lab_url, name)
 
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_lecture_mode_is_legible_on_a_projector(lecture_page, artifacts, theme) -> None:
+def test_lecture_mode_is_legible_on_a_projector(side_page, lecture_player, artifacts,
+                                                 theme) -> None:
     """lecture(): text >= 28 px, lines >= 3 px, colours >= 3:1 against the background, in
     JupyterLab's light and dark themes; with the file browser folded away it fits 1280×720."""
-    page = lecture_page
+    page, player = side_page, lecture_player
     page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', "
                   f"{{theme: '{theme}'}})")
     page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
                            timeout=WAIT_MS)
-    player = page.locator(".tcpedu-player").first
     player.locator(".tcpedu-tab-ladder").click()
     press(page, player, "Home")
     player.evaluate("el => el.scrollIntoView({block: 'start'})")
@@ -492,7 +511,7 @@ def test_lecture_mode_is_legible_on_a_projector(lecture_page, artifacts, theme) 
     player.locator(".tcpedu-tab-diagram").click()
     assert player.evaluate(MEASURE)["font"] >= 28
     page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}-diagram.png"))
-    assert page.lecture_errors == []
+    assert player.errors() == []
 
 
 def test_keyboard_focus_is_visible_and_the_narration_is_announced(lab_page) -> None:
