@@ -109,6 +109,7 @@ def settled(page: Any, element: Any, frames: int = 3) -> None:
     """Wait until ``element``'s box is the same in ``frames`` animation frames running (layout
     done: a scroll, a theme or a panel width has been applied)."""
     handle = element.element_handle()
+    handle.evaluate("el => { delete el.__tcpeduBox; delete el.__tcpeduSame; }")
     page.wait_for_function(
         """([el, frames]) => { const r = el.getBoundingClientRect();
           const key = [r.top, r.left, r.width, r.height].join();

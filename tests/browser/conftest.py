@@ -180,7 +180,8 @@ def background(request: pytest.FixtureRequest, notebook_root: Path,
     try:
         yield work
     finally:
-        work.stop()
+        with phase("JupyterLab and nbconvert stop"):
+            work.stop()
 
 
 @pytest.fixture(scope="session")
@@ -208,7 +209,8 @@ def browser() -> Iterator[object]:
         with phase("Chromium starts"):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
-        browser.close()
+        with phase("Chromium stops"):
+            browser.close()
 
 
 @pytest.fixture(scope="session")

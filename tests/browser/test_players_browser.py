@@ -57,11 +57,13 @@ def wait_until(page, check, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def press(page, player, key: str) -> None:
-    """Focus the player (``player`` is the player or holds one) and press ``key``."""
+def press(page, player, key: str, times: int = 1) -> None:
+    """Focus the player (``player`` is the player or holds one) and press ``key`` (``times``
+    times: the focus stays on the player)."""
     player.evaluate("el => (el.matches('.tcpedu-player') ? el"
                     " : el.querySelector('.tcpedu-player')).focus()")
-    page.keyboard.press(key)
+    for _ in range(times):
+        page.keyboard.press(key)
 
 
 def current_step_visible(page, player) -> bool:
@@ -192,8 +194,7 @@ def test_a_300_segment_player_stays_windowed_and_keeps_the_current_step_in_view(
     drawn = player.locator(".tcpedu-seg").count()
     assert 0 < drawn < 60  # a window of rows, never 300 arrows smeared together
     press(lab_page, player, "Home")
-    for _ in range(30):
-        press(lab_page, player, "ArrowRight")
+    press(lab_page, player, "ArrowRight", times=30)
     assert counter(player)[0] == 31 and current_step_visible(lab_page, player)
     player.screenshot(path=str(artifacts / "player-300-segments.png"))
 
@@ -496,8 +497,7 @@ def test_lecture_mode_is_legible_on_a_projector(side_page, lecture_player, artif
     press(page, player, "Home")
     player.evaluate("el => el.scrollIntoView({block: 'start'})")
     settled(page, player)  # the theme's CSS and the width without the file browser
-    for _ in range(12):
-        press(page, player, "ArrowRight")
+    press(page, player, "ArrowRight", times=12)
     assert counter(player)[0] == 13
     got = player.evaluate(MEASURE)
     page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}.png"))
