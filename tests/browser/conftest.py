@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 LAB_LOG = ARTIFACTS.parent / "jupyter-lab.log"
+NBCONVERT_LOG = ARTIFACTS.parent / "nbconvert.log"
 #: Notebooks exported with `jupyter nbconvert --to tcpedu-html --execute` (name: its folder): a
 #: course notebook (one player) and the players notebook (a handshake, 300 segments, a lab).
 EXPORTED = {"02-three-way-handshake": REPO / "notebooks", "players": HERE / "notebooks"}
@@ -133,19 +134,20 @@ class Background:
         """Run and export :data:`EXPORTED` with nbconvert's command line (one process)."""
         if self.nbconvert is not None:
             return
-        self.nbconvert = subprocess.Popen(
-            [sys.executable, "-m", "nbconvert", "--to", "tcpedu-html", "--execute",
-             "--ExecutePreprocessor.timeout=300", "--output-dir", str(self.exports),
-             *(str(folder / f"{name}.ipynb") for name, folder in EXPORTED.items())],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with open(NBCONVERT_LOG, "wb") as out:
+            self.nbconvert = subprocess.Popen(
+                [sys.executable, "-m", "nbconvert", "--to", "tcpedu-html", "--execute",
+                 "--ExecutePreprocessor.timeout=300", "--output-dir", str(self.exports),
+                 *(str(folder / f"{name}.ipynb") for name, folder in EXPORTED.items())],
+                stdout=out, stderr=subprocess.STDOUT)
 
     def exported_pages(self) -> dict[str, Path]:
         """Each notebook of :data:`EXPORTED` as its offline page, once nbconvert has finished."""
         if self._pages is None:
             self.start_exports()
             with phase("exported pages (wait left for nbconvert)"):
-                _, stderr = self.nbconvert.communicate(timeout=600)
-            assert self.nbconvert.returncode == 0, stderr[-800:]
+                self.nbconvert.wait(timeout=600)
+            assert self.nbconvert.returncode == 0, NBCONVERT_LOG.read_text()[-1500:]
             self._pages = {name: self.exports / f"{name}.html" for name in EXPORTED}
         return self._pages
 

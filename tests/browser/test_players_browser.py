@@ -79,8 +79,7 @@ def current_step_visible(page, player) -> bool:
 @pytest.fixture(scope="module")
 def lab_page(lab_app, lab_url, artifacts):
     """The players notebook opened in the session's JupyterLab page (1280×720, nothing else
-    open) with every cell run, then saved (the shipped settings save the widget state).
-    ``page.players_errors`` lists the console and uncaught errors logged since it was opened."""
+    open) with every cell run. ``page.players_errors`` lists the console and uncaught errors logged since it was opened."""
     page = lab_app
     close_notebooks(page)
     first_error = len(page.console_errors)
@@ -92,9 +91,6 @@ def lab_page(lab_app, lab_url, artifacts):
         f"() => document.querySelectorAll('.tcpedu-player .tcpedu-ladder').length >= "
         f"{PLAYERS_IN_NOTEBOOK}", timeout=WAIT_MS)
     page.screenshot(path=str(artifacts / "lab-after-run-all.png"))
-    with phase("save the players notebook"):
-        page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
-        wait_until(page, lambda: _saved_state(lab_url, NOTEBOOK.name), "widget state in the file")
     yield page
     close_notebooks(page)
     shut_down_kernels(lab_url, NOTEBOOK.name)
@@ -203,9 +199,9 @@ def test_what_if_a_data_segment_is_lost_it_is_retransmitted(lab_page, artifacts)
     lab = lab_page.locator(".tcpedu-lab")
     lab.scroll_into_view_if_needed()
     player = lab  # the lab shows its run in one player
-    press(lab_page, player, "Home")
+    press(lab_page, player, "Home")  # the focus stays on the player as it steps
     while player.locator(".tcpedu-seg-data").count() == 0:
-        press(lab_page, player, "ArrowRight")
+        lab_page.keyboard.press("ArrowRight")
     data_arrow = player.locator(".tcpedu-seg-data").first
     label = data_arrow.get_attribute("aria-label")
     seg_id = data_arrow.get_attribute("data-seg")
@@ -223,7 +219,7 @@ def test_what_if_a_data_segment_is_lost_it_is_retransmitted(lab_page, artifacts)
     for _ in range(total):  # walk the new run until the resent segment is on the ladder
         if again.count():
             break
-        press(lab_page, player, "ArrowRight")
+        lab_page.keyboard.press("ArrowRight")
     assert again.count() >= 1, f"no retransmission of {words} in the what-if run"
     assert lost.count() == 0 or "dropped" in lost.get_attribute("aria-label")
     lab.screenshot(path=str(artifacts / "what-if-lost.png"))
@@ -283,15 +279,34 @@ def side_page(browser, lab_url):
     page.close()
 
 
-def test_a_saved_notebook_steps_without_its_kernel(side_page, lab_url, lab_page, artifacts) -> None:
-    """Run, save (the shipped settings save widget state: ``lab_page``), reopen a copy in another
-    page and shut the kernel JupyterLab starts for it down: the player still steps with its
-    buttons, slider and keys."""
-    page, name = side_page, "players-saved.ipynb"
+@pytest.fixture(scope="module")
+def saved_name(lab_url, kernels) -> str:
+    """A notebook of the imports and the handshake player (the saved-notebook test's), its kernel
+    booting while the second page loads."""
+    name = "players-saved.ipynb"
+    nb = nbformat.read(NOTEBOOK, 4)
+    nb.cells = nb.cells[:3]  # imports, the handshake player
+    put_notebook(lab_url, name, json.loads(nbformat.writes(nb)))
+    kernels.ahead(name)
+    return name
+
+
+def test_a_saved_notebook_steps_without_its_kernel(saved_name, kernels, side_page, lab_url,
+                                                   artifacts) -> None:
+    """Run, save (the shipped settings save widget state), close, shut the kernel down, reopen
+    and shut down the kernel JupyterLab starts for it: the player still steps with its buttons,
+    slider and keys."""
+    page, name = side_page, saved_name
     first_error = len(page.page_errors)
-    put_notebook(lab_url, name, get_notebook(lab_url, NOTEBOOK.name))
     try:
-        with phase("saved notebook: opened, the kernel JupyterLab starts idle"):
+        kernels.ready(name)
+        open_notebook(page, name)
+        run_all(page, 2)
+        page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+        wait_until(page, lambda: _saved_state(lab_url, name), "widget state in the file")
+        close_notebooks(page, name)
+        assert shut_down_kernels(lab_url, name) == 1
+        with phase("saved notebook: reopened, the kernel JupyterLab starts idle"):
             notebook = open_notebook(page, name)
             notebook.locator(".tcpedu-player .tcpedu-ladder").first.wait_for(timeout=WAIT_MS)
         with phase("saved notebook: kernel shut down"):
