@@ -77,7 +77,7 @@ def current_step_visible(page, player) -> bool:
 
 
 @pytest.fixture(scope="module")
-def lab_page(lab_app, lab_url, artifacts):
+def lab_page(lab_app, kernels, artifacts):
     """The players notebook opened in the session's JupyterLab page (1280×720, nothing else
     open) with every cell run. ``page.players_errors`` lists the console and uncaught errors logged since it was opened."""
     page = lab_app
@@ -93,7 +93,7 @@ def lab_page(lab_app, lab_url, artifacts):
     page.screenshot(path=str(artifacts / "lab-after-run-all.png"))
     yield page
     close_notebooks(page)
-    shut_down_kernels(lab_url, NOTEBOOK.name)
+    kernels.shut_down(NOTEBOOK.name)
 
 
 def player_n(page, n: int):
@@ -332,7 +332,7 @@ def test_a_saved_notebook_steps_without_its_kernel(saved_name, kernels, side_pag
         assert page.page_errors[first_error:] == []
     finally:
         close_notebooks(page, name)
-        shut_down_kernels(lab_url, name)
+        kernels.shut_down(name)
 
 
 def _saved_state(lab_url: str, name: str) -> bool:
@@ -468,7 +468,7 @@ MEASURE = """el => {
 
 
 @pytest.fixture(scope="module")
-def lecture_player(side_page, lab_url):
+def lecture_player(side_page, lab_url, kernels):
     """The player of a notebook showing lecture(scenarios.run('loss_rto')), run once in the
     second page with the file browser folded away (unfolded, and the theme put back to Light,
     after)."""
@@ -495,7 +495,7 @@ def lecture_player(side_page, lab_url):
         if folded:
             page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
         close_notebooks(page, name)
-        shut_down_kernels(lab_url, name)
+        kernels.shut_down(name)
 
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
