@@ -33,6 +33,7 @@ def phase(what: str) -> Iterator[None]:
         with open(PHASES, "a") as log:
             log.write(f"{start - _T0:7.2f} {time.monotonic() - start:6.2f} s  {what}\n")
 
+
 #: The current notebook's kernel, once JupyterLab has it connected and idle.
 KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;

@@ -40,22 +40,26 @@ def test_the_course_has_widget_notebooks_to_check() -> None:
 
 
 @pytest.fixture(scope="module")
-def first_kernel(kernels) -> None:
-    """The first notebook's kernel boots while JupyterLab loads."""
-    kernels.ahead(f"course/{WIDGET_NOTEBOOKS[0]}")
+def course_order(request: pytest.FixtureRequest, kernels) -> list[str]:
+    """The notebooks the selected tests open, in order; the first one's kernel boots while
+    JupyterLab loads."""
+    order = [item.callspec.params["name"] for item in request.session.items
+             if getattr(item, "originalname", "") == "test_course_notebook_widgets_render_and_respond"]
+    kernels.ahead(f"course/{order[0]}")
+    return order
 
 
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
-def test_course_notebook_widgets_render_and_respond(name, first_kernel, kernels, lab_app,
+def test_course_notebook_widgets_render_and_respond(name, course_order, kernels, lab_app,
                                                     artifacts) -> None:
     """Opened in the session's JupyterLab page (a notebook of its own, a kernel of its own: the
     next notebook's kernel boots meanwhile), run whole, checked, closed."""
     page, path = lab_app, f"course/{name}"
     errors_before = len(page.console_errors)
     kernels.ready(path)
-    following = WIDGET_NOTEBOOKS.index(name) + 1
-    if following < len(WIDGET_NOTEBOOKS):
-        kernels.ahead(f"course/{WIDGET_NOTEBOOKS[following]}")
+    following = course_order.index(name) + 1
+    if following < len(course_order):
+        kernels.ahead(f"course/{course_order[following]}")
     try:
         close_notebooks(page)
         notebook = open_notebook(page, path)
