@@ -187,8 +187,9 @@ def background(request: pytest.FixtureRequest, notebook_root: Path,
 
 
 @pytest.fixture(scope="session")
-def lab_url(background: Background) -> str:
-    """The base URL of the session's ``jupyter lab`` (stopped at the end of the session)."""
+def lab_url(background: Background, browser) -> str:
+    """The base URL of the session's ``jupyter lab`` (stopped at the end of the session), once it
+    answers: Chromium (which every test of JupyterLab needs) starts first, while it starts."""
     return background.lab_url()
 
 
