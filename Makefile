@@ -11,6 +11,8 @@ DEBIAN_PACKAGES := tshark chromium tcpdump iproute2 bubblewrap
 NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard course/labs/*/*.ipynb) $(wildcard course/labs/*/instructor/*.ipynb)
 # pytest workers for `make test`: one more than the cores, since much of the run waits on
 # browsers, servers, kernels and tshark in processes of their own; TEST_JOBS=0: one process.
+# (One more still gains nothing on 2 cores: the tests need ~500 s of CPU, and 3 workers already
+# keep both cores busy; 4 passed too, nbval's kernels no longer racing for TCP ports.)
 TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 # JupyterLab refuses to run as root unless told to (containers, cloud VMs).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
