@@ -1,9 +1,13 @@
-"""The course's run time: the whole course under nbval as ``make test`` runs it (target <= 20 s),
-and where each notebook's time goes. Figures, never asserted.
+"""The course's run time: the whole course under nbval (target <= 20 s), and where each
+notebook's time goes. Figures, never asserted.
 
-1. ``pytest --nbval-lax -n N --dist loadfile`` over every course notebook (N as in ``make
-   test``: TEST_JOBS, by default the cores + 1): the wall-clock time, with the load average before and after (the machine is
-   shared: the figure scales with it).
+1. ``pytest --nbval-lax -n N --dist loadfile`` over every course notebook, N = NBVAL_JOBS, by
+   default one worker per core (each worker keeps one kernel busy: on 2 cores, -n 3 took 39 s and
+   32 CPU-s where -n 2 took 35 s and 26 CPU-s, three runs each, side by side at load 5-7; a third
+   worker only adds its own start-up and a third kernel competing for two cores). The wall-clock
+   time, with the load average before and after (the machine is shared: the figure scales with
+   it), and the CPU seconds of the whole run (pytest, its workers and every kernel: steadier than
+   wall-clock under load).
 2. Each notebook alone, in a fresh kernel with nbclient (as nbval does), cell by cell: kernel
    start-up, the first cell (imports: matplotlib, tcpedu), the costliest other cell, the whole
    notebook; wall-clock and the kernel's CPU seconds (steadier than wall-clock under load).
@@ -15,6 +19,7 @@ word given (skipping the nbval run).
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -59,30 +64,43 @@ def profile_notebook(path: Path) -> dict:
             "start_cpu": started_cpu, "cpu": cpu, "cells": cells}
 
 
+def _bytecode_note() -> str:
+    """Why every process may compile more than it would on a learner's machine."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return ""
+    return ("; PYTHONDONTWRITEBYTECODE is set: no process caches tcpedu's bytecode or pytest's "
+            "rewritten plugins (~1 CPU-s more per pytest process)")
+
+
 def course_under_nbval(notebooks: list[Path]) -> float:
-    """Wall-clock seconds of nbval over ``notebooks`` with make test's xdist workers (TEST_JOBS,
-    default one more than the cores: much of a notebook's time waits on its kernel)."""
-    jobs = int(os.environ.get("TEST_JOBS") or (os.cpu_count() or 2) + 1)
+    """Wall-clock seconds of nbval over ``notebooks`` with NBVAL_JOBS xdist workers (default: one
+    per core)."""
+    jobs = int(os.environ.get("NBVAL_JOBS") or os.cpu_count() or 2)
     load = os.getloadavg()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
                            "-p", "no:cacheprovider", "-n", str(jobs), "--dist", "loadfile",
                            "--nbval-lax", *map(str, notebooks)],
                           cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     summary = [ln for ln in done.stdout.splitlines() if " passed" in ln or " failed" in ln]
     verdict = "ok" if seconds <= TARGET_SECONDS else "over target"
     print(f"   course under nbval ({len(notebooks)} notebooks, -n {jobs}): {seconds:.1f} s "
           f"(target <= {TARGET_SECONDS:.0f} s: {verdict}) [{(summary or ['?'])[-1].strip('= ')}; "
           f"load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after, on "
           f"{os.cpu_count()} cores]", flush=True)
+    print(f"   its CPU time (pytest, its workers, the kernels): {cpu:.1f} CPU-s{_bytecode_note()}",
+          flush=True)
     return seconds
 
 
 def main(argv: list[str] | None = None) -> None:
     """Print the course's figures."""
     words = sys.argv[1:] if argv is None else argv
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))  # the whole course, as make test hands it to nbval
     if words:
         paths = [p for p in paths if any(w in p.stem for w in words)]
     else:

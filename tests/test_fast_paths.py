@@ -173,6 +173,26 @@ def test_network_run_restores_the_garbage_collector(enabled: bool) -> None:
         gc.enable() if was else gc.disable()
 
 
+def test_a_runs_records_are_left_to_the_collectors_oldest_generation() -> None:
+    """After ``Network.run`` the records (long-lived, acyclic) are in no young generation, so no
+    young collection walks them; objects the program froze itself stay frozen."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        trace = run("transfer", size=20_000)
+        young = {id(o) for generation in (0, 1) for o in gc.get_objects(generation)}
+        assert not any(id(record) in young for record in trace.records)
+        mine = [object()]
+        gc.freeze()
+        run("handshake")
+        assert not any(o is mine for o in gc.get_objects())  # still in the permanent generation
+    finally:
+        gc.unfreeze()
+        gc.enable() if was else gc.disable()
+
+
 class _OneByOne:
     """An Endpoint seen without ``drain_events``: the network takes its events one by one
     through ``next_event`` and records each through the table."""

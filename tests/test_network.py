@@ -395,3 +395,65 @@ def test_packet_exposes_kinds_and_sender_state_to_predicates() -> None:
     send_chunks(net, 1)
     net.run()
     assert seen[0].sender_state is State.ESTABLISHED and "data" in seen[0].kinds
+
+
+class ScriptedTimer:
+    """An endpoint whose one timer is set by send(): the bytes give the deadline."""
+
+    def __init__(self, log: list[tuple[str, float]]) -> None:
+        self.name, self.local_port, self.state = "client", 40000, State.ESTABLISHED
+        self.timer: float | None = None
+        self.log = log
+
+    def send(self, now: float, data: bytes) -> None:
+        self.timer = float(data)
+
+    def handle_timer(self, now: float) -> None:
+        self.timer = None
+        self.log.append(("fired", now))
+
+    def receive(self, now: float, segment: Segment, src_ip: str | None = None) -> None:
+        pass
+
+    def segments_to_send(self) -> list[Segment]:
+        return []
+
+    def next_event(self) -> None:
+        return None
+
+    def get_timer(self) -> float | None:
+        return self.timer
+
+
+def test_a_timer_back_at_an_earlier_deadline_fires_where_it_was_first_armed() -> None:
+    # The deadline goes 1.0 -> 0.5 (a shorter timer) -> 1.0 again, and an event for t = 1.0 is
+    # queued in between: the timer fires first, from the place it took when first armed at 1.0.
+    log: list[tuple[str, float]] = []
+    net = Network(snapshots=False)
+    net.add_endpoint("client", ScriptedTimer(log), "10.0.0.1")
+    net.at(0.0, "client", "send", b"1.0")
+    net.at(0.1, "client", "send", b"0.5")
+    net.at(0.2, lambda n, now: n.at(1.0, lambda _n, t: log.append(("marker", t))))
+    net.at(0.3, "client", "send", b"1.0")
+    net.run()
+    assert log == [("fired", 1.0), ("marker", 1.0)]
+
+
+def test_forgetting_passed_timer_deadlines_changes_no_record(monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    from tcpedu.sim import network
+    from tcpedu.sim.scenarios import run
+
+    params = {"size": 150_000, "loss": 0.03, "seed": 3, "snapshots": False, "delay": 0.02}
+    expected = [repr(r) for r in run("transfer", **params).records]
+    forgot = []
+    forget = network._TimerSlot.forget_passed
+
+    def counting(slot: network._TimerSlot, now: float) -> None:
+        forgot.append(now)
+        forget(slot, now)
+
+    monkeypatch.setattr(network._TimerSlot, "FORGET_AT", 4)
+    monkeypatch.setattr(network._TimerSlot, "forget_passed", counting)
+    assert [repr(r) for r in run("transfer", **params).records] == expected
+    assert len(forgot) >= 3  # it did forget, several times

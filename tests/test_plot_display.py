@@ -55,9 +55,34 @@ def test_png_is_the_tight_picture_from_one_draw(make, monkeypatch) -> None:
     assert abs(got[0] - expected[0]) <= 3 and abs(got[1] - expected[1]) <= 3
 
 
-def test_a_figure_drawn_beyond_its_canvas_falls_back_to_the_tight_save() -> None:
-    fig = plot_state_diagram()  # its labels reach past the canvas
-    assert size(png_bytes(fig)) == tight_size(fig)
+def test_padding_past_the_canvas_is_background_from_the_same_draw(monkeypatch) -> None:
+    fig = plot_state_diagram()  # its tight box, padded, reaches past the canvas on every side
+    expected = tight_size(fig)
+    draws = count_draws(monkeypatch)
+    got = Image.open(io.BytesIO(png_bytes(fig))).convert("RGBA")
+    assert len(draws) == 1
+    assert abs(got.size[0] - expected[0]) <= 3 and abs(got.size[1] - expected[1]) <= 3
+    width, height = got.size
+    border = [got.getpixel((x, y)) for x in range(width) for y in (0, height - 1)]
+    border += [got.getpixel((x, y)) for y in range(height) for x in (0, width - 1)]
+    assert set(border) == {(255, 255, 255, 255)}  # the figure's white, as the tight save pads
+
+
+def test_a_figure_drawn_beyond_its_canvas_is_drawn_again_on_its_tight_box(monkeypatch) -> None:
+    fig = CourseFigure(figsize=(3, 2))
+    fig.add_subplot().plot([0, 1])
+    fig.text(1.02, 0.5, "a label past the right edge")
+    out = io.BytesIO()
+    fig.savefig(out, format="png", bbox_inches="tight")
+    draws = count_draws(monkeypatch)
+    got = png_bytes(fig)
+    assert len(draws) == 2  # the canvas, then the tight box measured on it (the tight save: 2 more)
+    assert pixels(got) == pixels(out.getvalue())
+
+
+def pixels(png: bytes) -> tuple[tuple[int, int], bytes]:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.size, image.convert("RGBA").tobytes()
 
 
 def test_inline_png_prints_course_figures_once_and_others_as_before(shell, monkeypatch) -> None:

@@ -30,12 +30,15 @@ from .fastinit import maker
 from .receive_buffer import ReassemblyQueue
 from .segment import Flags, Segment
 from .seq import HALF, seq_add, seq_diff, seq_ge, seq_gt, seq_in_window, seq_lt
-from .states import Trigger
+from .states import State, Trigger
 
 #: At most one ACK per this many seconds answers unacceptable bare ACKs (no ACK wars).
 OUT_OF_WINDOW_ACK_INTERVAL = 0.5
 
 _data_received = maker(DataReceived)  # once per in-order data segment
+
+#: The control bits that take a segment off the data receiver's common path (ACK must be set).
+_CONTROL = SYN | RST | FIN | ACK
 
 #: Default MSS when the peer's SYN carries no MSS option (RFC 9293 §3.7.1, IPv4).
 DEFAULT_PEER_MSS = 536
@@ -237,6 +240,13 @@ class Arrivals:
         no detour; the rare ones are handed to the helpers below."""
         state = self.state
         flags = seg.flags._value_
+        payload = seg.payload
+        if (payload and flags & _CONTROL == ACK and seg.seq == self.rcv_nxt
+                and seg.ack == self.snd_una and state in TEXT_STATES
+                and len(payload) <= self.config.rcv_buffer - len(self._unread)
+                and self._syn_queued is None and not (self.sack_enabled and seg.options.sack)):
+            self._next_text(now, seg, payload)  # the data receiver's common case
+            return
         scale = None
         if flags & SYN and state is S_SYN_RECEIVED and not flags & RST:
             handled = self._syn_in_syn_received(now, seg)
@@ -249,7 +259,6 @@ class Arrivals:
                 now, seg):
             return
         seq = seg.seq
-        payload = seg.payload
         wnd = self.config.rcv_buffer - len(self._unread)
         rcv_nxt = self.rcv_nxt
         if seq != rcv_nxt or not wnd:
@@ -281,6 +290,29 @@ class Arrivals:
                              and 0 < (self.snd_una - self._fin_seq) & MASK < HALF)
             if payload or fin or fin_acked_now:  # else a bare ACK: nothing for steps 7 and 8
                 self._text_and_fin(now, seq, payload, fin, fin_acked_now)
+
+    def _next_text(self, now: float, seg: Segment, payload: bytes) -> None:
+        """:meth:`_on_synchronized` for the segment a data receiver gets most: text at RCV.NXT
+        that fits the window, an ACK of nothing new (SEG.ACK = SND.UNA), no SYN, RST or FIN, no
+        SACK blocks, in a state that takes text. The general path's steps reduce to these (a
+        documented hot path, kept in step with it): the ACK field only updates the send window
+        (§3.10.7.4 fifth: not a duplicate ACK, since the segment carries text), then the text
+        (seventh); the FIN step only matters if the text reaches a FIN that came earlier."""
+        sseq = seg.seq
+        ack = seg.ack
+        wl1 = self.snd_wl1
+        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
+            new_wnd = seg.window << self.snd_wscale  # the window update of _process_ack
+            if new_wnd and not self.snd_wnd and "persist" in self._timers:
+                self.snd_nxt = ack  # (= SND.UNA) the window opened while we were probing
+                self._rexmit_reason = "window"
+            self.snd_wnd = new_wnd
+            self.snd_wl1 = sseq
+            self.snd_wl2 = ack
+            if new_wnd > self.max_snd_wnd:
+                self.max_snd_wnd = new_wnd
+        if self._accept_text(now, sseq, payload, False):
+            self._text_and_fin_after(now, self.state, True, False)
 
     def _fin_in_time_wait(self, now: float, seg: Segment) -> bool:
         """TIME-WAIT: a retransmitted FIN is acknowledged and restarts 2 MSL (§3.10.7.4)."""
@@ -348,6 +380,13 @@ class Arrivals:
         fin_now = False
         if state in TEXT_STATES and (payload or fin):
             fin_now = self._accept_text(now, seq, payload, fin)
+        if fin_now or fin_acked_now:
+            self._text_and_fin_after(now, state, fin_now, fin_acked_now)
+
+    def _text_and_fin_after(self, now: float, state: State, fin_now: bool,
+                            fin_acked_now: bool) -> None:
+        """The eighth step once the text is taken: the peer's FIN came in order (``fin_now``)
+        and/or ours was acknowledged; ``state``: the state the segment arrived in."""
         if fin_now:
             if self._unread:
                 self._eof_pending = True  # EOF reaches the application after the data
@@ -416,7 +455,7 @@ class Arrivals:
         return True
 
     def _on_new_ack(self, now: float, ack: int) -> None:
-        acked = seq_diff(ack, self.snd_una)
+        acked = (ack - self.snd_una) & MASK  # seq_diff: the caller checked SND.UNA < ack
         buf_seq = self._buf_seq
         k = (ack - buf_seq) & MASK  # seq_diff(ack, buf_seq) when below HALF
         data_acked = 0

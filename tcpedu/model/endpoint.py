@@ -226,8 +226,9 @@ class Endpoint(Arrivals, Sending, Timers):
         events = self._events
         if not events:
             return ()
-        self._events = deque()
-        return events
+        drained = tuple(events)  # cheaper than a new deque per drain (a hot path)
+        events.clear()
+        return drained
 
     def get_timer(self) -> float | None:
         """The earliest deadline of any armed timer, or None."""

@@ -99,7 +99,13 @@ class ReassemblyQueue:
                 new_data = new_data + b_data[new_end - b_start:]
                 new_end = b_end
             if b_start < new_start:
-                new_data = b_data[:new_start - b_start] + new_data
+                if b_end == new_start and type(b_data) is bytearray:
+                    # The usual case after a loss: the text goes on where the block ends. The
+                    # block's own buffer grows in place (copying it each time is quadratic).
+                    b_data += new_data
+                    new_data = b_data
+                else:
+                    new_data = bytearray(b_data[:new_start - b_start]) + new_data
                 new_start = b_start
             j += 1
         blocks[i:j] = [(new_start, new_end, new_data)]

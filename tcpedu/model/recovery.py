@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .congestion import CongestionControl, LossKind
 from .rto import RttEstimator
-from .seq import seq_add, seq_diff, seq_ge, seq_gt, seq_lt
+from .seq import HALF, SEQ_SPACE, seq_add, seq_diff, seq_ge, seq_gt, seq_lt
 
 __all__ = ["LossRecovery"]
 
@@ -17,6 +17,7 @@ __all__ = ["LossRecovery"]
 RTO_AFTER_SYN_TIMEOUT = 3.0
 
 _DUPACK, _TIMEOUT = LossKind.DUPACK, LossKind.TIMEOUT
+_MASK, _HALF = SEQ_SPACE - 1, HALF
 
 Hole = tuple[int, int]  # (first sequence number, length)
 
@@ -49,7 +50,8 @@ class LossRecovery:
 
     def take_sample(self, ack: int, now: float) -> None:
         """Take the RTT sample if ``ack`` covers the timed segment."""
-        if self.rtt_seq is not None and seq_ge(ack, self.rtt_seq):
+        rtt_seq = self.rtt_seq
+        if rtt_seq is not None and (ack - rtt_seq) & _MASK < _HALF:  # seq_ge(ack, rtt_seq)
             rtt = now - self.rtt_start
             self.rtt.sample(rtt)
             self.cc.on_rtt_sample(rtt, now)
@@ -64,8 +66,11 @@ class LossRecovery:
     # -- ACKs ------------------------------------------------------------------------------
     def on_new_ack(self, now: float, ack: int, acked: int, data_acked: int, snd_max: int,
                    ) -> Hole | None:
-        """SND.UNA advanced to ``ack``; returns a hole to resend at once (NewReno/SACK), if any."""
-        self.take_sample(ack, now)
+        """SND.UNA advanced to ``ack``; returns a hole to resend at once (NewReno/SACK), if any.
+        A hot path (once per new ACK): sequence comparisons are inline."""
+        rtt_seq = self.rtt_seq
+        if rtt_seq is not None and (ack - rtt_seq) & _MASK < _HALF:  # take_sample, inline
+            self.take_sample(ack, now)
         self.dupacks = 0
         cc = self.cc
         resend = None
@@ -85,7 +90,7 @@ class LossRecovery:
             cc.on_ack(data_acked, now)
         if self.scoreboard:
             self._prune(ack)
-        if seq_lt(self.high_rxt, ack):
+        if (self.high_rxt - ack) & _MASK >= _HALF:  # seq_lt(self.high_rxt, ack)
             self.high_rxt = ack
         return resend
 

@@ -241,6 +241,7 @@ class Link:
 # -- the simulator --------------------------------------------------------------------------------
 
 _DELIVER, _TIMER, _APP, _CALLBACK, _DROP, _INJECT = range(6)
+_heappush = heapq.heappush
 AppCallback = Callable[["Network", float, AppEvent], Any]
 
 
@@ -265,7 +266,7 @@ class Network:
         for rule in rules:
             self.add_rule(rule)
         self.trace = Trace(hosts={}, meta={"seed": seed})
-        self.now = 0.0
+        self._current: tuple = (0.0, -1)  # the heap entry being processed (time, order, ...)
         self.snapshots = snapshots
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
@@ -277,7 +278,7 @@ class Network:
         self._heap: list[tuple[float, int, int, Any, Any]] = []
         self._order = itertools.count()
         self._ids = itertools.count(1)
-        self._timers: dict[str, float | None] = {}
+        self._timers: dict[str, _TimerSlot] = {}
         self._last_snapshot: dict[str, tuple] = {}
         # What an endpoint said about the segments it is about to send (from its events):
         # node -> {seq: known}, and the nodes whose next segment is a challenge ACK.
@@ -315,7 +316,7 @@ class Network:
         port = getattr(endpoint, "local_port", None) if port is None else port
         host = self.add_host(name, ip, port if port is not None else 0)
         self._endpoints[name] = endpoint
-        self._timers[name] = None
+        self._timers[name] = _TimerSlot()
         drain = getattr(endpoint, "drain_events", None)
         if callable(drain):
             self._drains[name] = drain
@@ -434,7 +435,11 @@ class Network:
 
         Python's cyclic garbage collector is paused while it runs (and restored after): a run
         builds tens of thousands of records that form no cycles, and the collector would
-        otherwise walk them again and again (5-10 % of a large transfer's time).
+        otherwise walk them again and again (5-10 % of a large transfer's time). They outlive
+        the run, so they are then handed to the collector's oldest generation at once
+        (``gc.freeze()`` then ``gc.unfreeze()``, unless the program froze objects of its own):
+        else the first collection after the run walks them all (another 8 %), and the next
+        one again.
         """
         collecting = gc.isenabled()
         if collecting:
@@ -443,6 +448,9 @@ class Network:
             budget = self._process(until, max_events)
         finally:
             if collecting:
+                if not gc.get_freeze_count():
+                    gc.freeze()  # everything tracked to the permanent generation...
+                    gc.unfreeze()  # ...and back into the oldest: no young collection walks it
                 gc.enable()
         self.events_processed += max_events - budget
         if until is not None and until > self.now:
@@ -457,8 +465,8 @@ class Network:
         while heap:
             if until is not None and heap[0][0] > until:
                 break
-            time, _order, code, a, b = pop(heap)
-            self.now = time
+            entry = self._current = pop(heap)
+            time, _order, code, a, b = entry
             handlers[code](self, time, a, b)
             budget -= 1
             if not budget:
@@ -470,6 +478,15 @@ class Network:
     def __repr__(self) -> str:
         return (f"<Network t={self.now:.3f} s, {len(self._heap)} pending events, "
                 f"nodes {', '.join(self.trace.hosts) or 'none'}>")
+
+    @property
+    def now(self) -> float:
+        """The virtual clock: the time of the event being (or last) processed, or ``until``."""
+        return self._current[0]
+
+    @now.setter
+    def now(self, time: float) -> None:
+        self._current = (time, -1)
 
     @property
     def pending(self) -> int:
@@ -488,10 +505,19 @@ class Network:
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
         self.trace.records.append(_new_dropped(now, sent.id, reason))
 
-    def _on_timer(self, now: float, node: str, deadline: float) -> None:
-        if self._timers.get(node) != deadline:
-            return  # superseded: the endpoint re-armed or cancelled its timer since
-        self._timers[node] = None
+    def _on_timer(self, now: float, node: str, key: tuple[float, int]) -> None:
+        slot = self._timers[node]
+        slot.queued.remove(key)
+        if key != slot.key or slot.deadline is None:
+            # Superseded: the endpoint re-armed or cancelled its timer since. If its timer is
+            # armed, the entry that fires it goes into the heap now (see _TimerSlot).
+            live = slot.key
+            if live is not None and slot.deadline is not None and (
+                    not slot.queued or live < min(slot.queued)):
+                heapq.heappush(self._heap, (live[0], live[1], _TIMER, node, live))
+                slot.queued.append(live)
+            return
+        slot.deadline = slot.key = None
         endpoint = self._endpoints[node]
         endpoint.handle_timer(now)
         self._settle(now, node, endpoint)
@@ -538,15 +564,20 @@ class Network:
         if drain is not None:
             for event in drain():
                 cls = event.__class__
-                if cls is _TimerArmed:
-                    records.append(_new_timer_event(now, node, str(event.timer), "armed",
+                if cls is _TimerArmed:  # the model's timer names are str already
+                    records.append(_new_timer_event(now, node, event.timer, "armed",
                                                     event.deadline))
                 elif cls is _TimerCancelled:
-                    records.append(_new_timer_event(now, node, str(event.timer), "cancelled",
-                                                    None))
-                elif cls is _DataReceived:  # _received, inline
+                    records.append(_new_timer_event(now, node, event.timer, "cancelled", None))
+                elif cls is _DataReceived:  # _received and _record_app, inline
                     data = event.data
-                    self._record_app(now, node, "received", f"{len(data)} bytes", bytes(data))
+                    detail = _BYTES_TEXT.get(len(data)) or _bytes_text(len(data))
+                    app = _new_app_event(now, node, "received", detail,
+                                         data if data.__class__ is bytes else bytes(data))
+                    records.append(app)
+                    if self._callbacks and (node, "received") in self._callbacks:
+                        for callback, after in self._callbacks[(node, "received")]:
+                            self._push(now + after, _CALLBACK, callback, app)
                 else:
                     (_RECORDERS.get(cls) or _recorder_for(cls))(self, now, node, event)
         else:
@@ -573,11 +604,11 @@ class Network:
                     self._challenge_pending.discard(node)
                 self._transmit(now, node, peer, segment, known, "")
         deadline = endpoint.get_timer()
-        if deadline != self._timers[node]:
-            self._timers[node] = deadline
+        slot = self._timers[node]
+        if deadline != slot.deadline:
+            slot.deadline = deadline
             if deadline is not None:
-                heapq.heappush(self._heap, (max(deadline, now), next(self._order), _TIMER, node,
-                                            deadline))
+                self._rearm(now, node, slot, deadline)
         if self.snapshots:
             values = endpoint.snapshot_values()
             if self._last_snapshot.get(node) != values:
@@ -638,14 +669,39 @@ class Network:
             departure = start + (len(segment.payload) + HEADER_BYTES) / bandwidth
             self._busy[key] = departure
         arrival = departure + link.delay + extra
-        heapq.heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
-        for _ in range(copies) if copies else ():
-            copy = SegmentSent(now, next(self._ids), src, dst, segment, "duplicate",
-                               spoofed_as=spoofed_as, known=(*known, "duplicate"))
-            self.trace.records.append(copy)
-            self._push(arrival, _DELIVER, copy, None)
+        _heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
+        if copies:
+            for _ in range(copies):
+                copy = SegmentSent(now, next(self._ids), src, dst, segment, "duplicate",
+                                   spoofed_as=spoofed_as, known=(*known, "duplicate"))
+                self.trace.records.append(copy)
+                self._push(arrival, _DELIVER, copy, None)
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _rearm(self, now: float, node: str, slot: _TimerSlot, deadline: float) -> None:
+        """The endpoint's timer now ends at ``deadline``: the heap entry an eager simulator would
+        push gets its key (time, order number) now, but goes into the heap only if no earlier
+        entry of the node's is there (see :class:`_TimerSlot`)."""
+        key = (deadline if deadline > now else now, next(self._order))
+        born = slot.born
+        seen = born.get(deadline)
+        if seen is None:
+            born[deadline] = live = key
+            if len(born) > slot.limit:
+                slot.forget_passed(now)
+        else:
+            # The timer is back at a deadline it had: its first entry not yet passed fires it.
+            keys = seen if type(seen) is list else [seen]
+            keys.append(key)
+            born[deadline] = keys
+            current = self._current[:2]  # (now, the order number of the event being processed)
+            live = next(k for k in keys if k > current)
+        slot.key = live
+        queued = slot.queued
+        if not queued or live < min(queued):
+            heapq.heappush(self._heap, (live[0], live[1], _TIMER, node, live))
+            queued.append(live)
+
     def _push(self, time: float, code: int, a: Any, b: Any) -> None:
         heapq.heappush(self._heap, (time, next(self._order), code, a, b))
 
@@ -672,6 +728,43 @@ class Network:
         if not isinstance(time, (int, float)) or time != time or time < self.now:
             raise ParameterError(f"time={time!r}: give seconds no earlier than now ({self.now})")
         return float(time)
+
+
+class _TimerSlot:
+    """A node's retransmission-style timer as the event loop sees it, kept lazily.
+
+    An eager simulator pushes a heap entry (time, order number) each time the endpoint's earliest
+    deadline changes, and skips the superseded ones when they come out: during a transfer that
+    is one push and one stale pop per ACK (the retransmission timer restarts). Here each change
+    still takes its order number at once (so every event keeps its place among equal times), but
+    the entry goes into the heap only when it is earlier than the node's entries already there;
+    when one of those comes out superseded, the live one goes in, and it comes out exactly where
+    the eager entry would have (nothing between the two keys has been processed). ``born`` keeps
+    every deadline's keys, so a deadline that comes back (a shorter timer cancelled) fires at
+    its first entry not yet passed, as the eager one would. It holds one key per change of the
+    deadline, as the trace holds one record; those already passed are dropped only when it
+    grows large (the scan costs more than the memory).
+    """
+
+    __slots__ = ("deadline", "key", "queued", "born", "limit")
+
+    #: How many deadlines ``born`` holds before those already passed are dropped.
+    FORGET_AT = 65_536
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None  # the endpoint's earliest deadline, as last read
+        self.key: tuple[float, int] | None = None  # the entry that fires it
+        self.queued: list[tuple[float, int]] = []  # the node's entries in the heap
+        # deadline -> the key of its entry, or the keys of its entries (a deadline that came back)
+        self.born: dict[float, tuple[float, int] | list[tuple[float, int]]] = {}
+        self.limit = self.FORGET_AT
+
+    def forget_passed(self, now: float) -> None:
+        """Drop the deadlines whose entries all lie before ``now`` (kept: those at ``now``, which
+        may be still to come among its events)."""
+        self.born = {d: seen for d, seen in self.born.items()
+                     if (seen[-1] if type(seen) is list else seen)[0] >= now}
+        self.limit = max(2 * len(self.born), self.FORGET_AT)
 
 
 # -- tables: application calls and endpoint events ---------------------------------------------------
@@ -705,6 +798,17 @@ def _timer(action: str) -> Callable[[Network, float, str, Any], None]:
         net.trace.records.append(TimerEvent(now, node, str(ev.timer), action,
                                             getattr(ev, "deadline", None)))
     return record
+
+
+#: "N bytes", the detail of a "received" AppEvent, by N (most segments have one size).
+_BYTES_TEXT: dict[int, str] = {}
+
+
+def _bytes_text(n: int) -> str:
+    text = f"{n} bytes"
+    if len(_BYTES_TEXT) < 4096:
+        _BYTES_TEXT[n] = text
+    return text
 
 
 def _received(net: Network, now: float, node: str, ev: ev_.DataReceived) -> None:

@@ -173,7 +173,9 @@ FORGED = b"GET /transfer?to=mallory&amount=1000 HTTP/1.1\r\nHost: example.test\r
 def payload(size: int) -> bytes:
     """``size`` recognisable bytes (a repeating alphabet) to send."""
     pattern = b"abcdefghijklmnopqrstuvwxyz0123456789"
-    return (pattern * (size // len(pattern) + 1))[:size]
+    block = pattern * 1024  # joined in one allocation (megabytes for a big transfer)
+    whole, rest = divmod(size, len(block))
+    return b"".join([block] * whole + [(pattern * (rest // len(pattern) + 1))[:rest]])
 
 
 def _pair(client_isn: int | None, server_isn: int | None, delay: float, seed: int,

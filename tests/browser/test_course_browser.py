@@ -9,20 +9,17 @@ current step in view at the end, and has text no smaller than its look allows.
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
+from _lab import WAIT_MS, close_notebooks, open_notebook, phase, run_all, settled
 
 from tcpedu import widgets
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = REPO / "notebooks"
-WAIT_MS = 60_000
-VIEWPORT = {"width": 1280, "height": 720}
 #: Smallest text (CSS px) each look allows.
 MIN_FONT = {"notebook": 13, "projector": 28}
 #: CSS classes the tcpedu widgets put on their outer box.
@@ -42,42 +39,49 @@ def test_the_course_has_widget_notebooks_to_check() -> None:
     assert len(WIDGET_NOTEBOOKS) >= 5, WIDGET_NOTEBOOKS
 
 
+@pytest.fixture(scope="module")
+def course_order(request: pytest.FixtureRequest, kernels) -> list[str]:
+    """The notebooks the selected tests open, in order; the first one's kernel boots while
+    JupyterLab loads."""
+    order = [item.callspec.params["name"] for item in request.session.items
+             if getattr(item, "originalname", "") == "test_course_notebook_widgets_render_and_respond"]
+    kernels.ahead(f"course/{order[0]}")
+    return order
+
+
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
-def test_course_notebook_widgets_render_and_respond(name, browser, lab_url, artifacts) -> None:
-    page = browser.new_page(viewport=VIEWPORT)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+def test_course_notebook_widgets_render_and_respond(name, course_order, kernels, lab_app,
+                                                    artifacts) -> None:
+    """Opened in the session's JupyterLab page (a notebook of its own, a kernel of its own: the
+    next notebook's kernel boots meanwhile), run whole, checked, closed."""
+    page, path = lab_app, f"course/{name}"
+    errors_before = len(page.console_errors)
+    kernels.ready(path)
+    following = course_order.index(name) + 1
+    if following < len(course_order):
+        kernels.ahead(f"course/{course_order[following]}")
     try:
-        # A workspace of its own, so the players test's default workspace is left as it was.
-        page.goto(f"{lab_url}/lab/workspaces/course-{Path(name).stem}/tree/course/{name}?reset")
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            " const k = w && w.sessionContext && w.sessionContext.session"
-            " && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-            timeout=WAIT_MS * 2)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        close_notebooks(page)
+        notebook = open_notebook(page, path)
         code_cells = sum(c.cell_type == "code" for c in nbformat.read(COURSE / name, 4).cells)
-        page.wait_for_function(
-            "n => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-            ".map(e => e.textContent.trim()); return p.length === n"
-            " && p.every(t => /\\[\\d+\\]/.test(t)); }", arg=code_cells, timeout=WAIT_MS * 3)
-        page.wait_for_selector(WIDGET_SELECTOR, timeout=WAIT_MS)
-        page.wait_for_timeout(500)  # let the last widget views attach
+        run_all(page, code_cells)
+        notebook.locator(WIDGET_SELECTOR).first.wait_for(timeout=WAIT_MS)
         page.screenshot(path=str(artifacts / f"course-{Path(name).stem}.png"), full_page=True)
 
-        text = page.locator("body").inner_text()
+        text = notebook.inner_text()
         assert "Error displaying widget" not in text
         assert "Traceback" not in text, "a cell raised"
-        assert page.locator(WIDGET_SELECTOR).count() >= 1
+        assert notebook.locator(WIDGET_SELECTOR).count() >= 1
 
-        players = page.locator(".tcpedu-player")
+        players = notebook.locator(".tcpedu-player")
         for i in range(players.count()):
-            check_player(page, players.nth(i), artifacts, f"course-{Path(name).stem}-player{i + 1}")
-        assert errors == []
+            with phase(f"check player {i + 1}"):
+                check_player(page, players.nth(i), artifacts,
+                             f"course-{Path(name).stem}-player{i + 1}")
+        assert page.console_errors[errors_before:] == []
     finally:
-        page.close()
-        _shut_down_kernels(lab_url, f"course/{name}")
+        close_notebooks(page)
+        kernels.shut_down(path)  # frees the CPU for the next notebook
 
 
 def check_player(page, player, artifacts: Path, shot: str) -> None:
@@ -85,13 +89,13 @@ def check_player(page, player, artifacts: Path, shot: str) -> None:
     narration = player.locator(".tcpedu-narration")
     before = narration.inner_text()
     player.locator(".tcpedu-step").click()
-    for _ in range(WAIT_MS // 250):
+    for _ in range(WAIT_MS // 50):
         if narration.inner_text() != before:
             break
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(50)
     assert narration.inner_text() != before, "Step did not change the narration"
     player.evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(100)
+    settled(page, player)
     fit = player.evaluate(
         """el => { const view = el.closest('.jp-WindowedPanel-outer, .jp-Notebook')
             .getBoundingClientRect(); const r = el.getBoundingClientRect();
@@ -111,7 +115,7 @@ def check_player(page, player, artifacts: Path, shot: str) -> None:
     look = "projector" if "tcpedu-look-projector" in (player.get_attribute("class") or "") \
         else "notebook"
     page.mouse.move(1, 1)  # no arrow under the pointer: its fields would cover the picture
-    page.wait_for_timeout(100)
+    player.locator(".tcpedu-popover").wait_for(state="hidden", timeout=WAIT_MS)
     smallest = player.evaluate(SMALLEST_TEXT)
     assert smallest["size"] >= MIN_FONT[look], smallest
     player.screenshot(path=str(artifacts / f"{shot}.png"))
@@ -135,14 +139,3 @@ SMALLEST_TEXT = """el => {
   }
   return min;
 }"""
-
-
-def _shut_down_kernels(lab_url: str, path: str) -> None:
-    """Free the CPU for the next notebook: end the sessions this test opened."""
-    with urllib.request.urlopen(f"{lab_url}/api/sessions", timeout=10) as response:
-        sessions = json.load(response)
-    for session in sessions:
-        if session.get("path") == path:
-            request = urllib.request.Request(f"{lab_url}/api/sessions/{session['id']}",
-                                             method="DELETE")
-            urllib.request.urlopen(request, timeout=10).close()

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
+from _lab import (
+    VIEWPORT,
+    WAIT_MS,
+    app_ready,
+    close_notebooks,
+    collect_errors,
+    get_notebook,
+    open_notebook,
+    phase,
+    put_notebook,
+    run_all,
+    sessions,
+    settled,
+    shut_down_kernels,
+)
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE / "notebooks" / "players.ipynb"
 #: The handshake player, the 300-segment player and the one inside the scenario lab.
 PLAYERS_IN_NOTEBOOK = 3
-#: Milliseconds to wait for a kernel round trip or a render (generous: 2 cores, shared).
-WAIT_MS = 60_000
-VIEWPORT = {"width": 1280, "height": 720}
 
 
 def narration(player) -> str:
@@ -41,18 +50,20 @@ def head_states(player) -> list[str]:
 
 
 def wait_until(page, check, what: str) -> None:
-    for _ in range(WAIT_MS // 100):
+    for _ in range(WAIT_MS // 50):
         if check():
             return
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(50)
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def press(page, player, key: str) -> None:
-    """Focus the player (``player`` is the player or holds one) and press ``key``."""
+def press(page, player, key: str, times: int = 1) -> None:
+    """Focus the player (``player`` is the player or holds one) and press ``key`` (``times``
+    times: the focus stays on the player)."""
     player.evaluate("el => (el.matches('.tcpedu-player') ? el"
                     " : el.querySelector('.tcpedu-player')).focus()")
-    page.keyboard.press(key)
+    for _ in range(times):
+        page.keyboard.press(key)
 
 
 def current_step_visible(page, player) -> bool:
@@ -65,49 +76,24 @@ def current_step_visible(page, player) -> bool:
           && b.bottom <= window.innerHeight; }""", player.element_handle())
 
 
-def open_and_run(page, lab_url: str, path: str, workspace: str, code_cells: int) -> None:
-    page.goto(f"{lab_url}/lab/workspaces/{workspace}/tree/{path}?reset")
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " const k = w && w.sessionContext && w.sessionContext.session"
-        " && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-        timeout=WAIT_MS * 2)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        "n => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-        ".map(e => e.textContent.trim()); return p.length === n"
-        " && p.every(t => /\\[\\d+\\]/.test(t)); }", arg=code_cells, timeout=WAIT_MS * 3)
-
-
-def shut_down_kernels(lab_url: str, path: str) -> int:
-    with urllib.request.urlopen(f"{lab_url}/api/sessions", timeout=10) as response:
-        sessions = json.load(response)
-    ended = 0
-    for session in sessions:
-        if session.get("path") == path:
-            request = urllib.request.Request(f"{lab_url}/api/sessions/{session['id']}",
-                                             method="DELETE")
-            urllib.request.urlopen(request, timeout=10).close()
-            ended += 1
-    return ended
-
-
 @pytest.fixture(scope="module")
-def lab_page(browser, lab_url, artifacts):
-    """The players notebook opened in JupyterLab at 1280×720 with every cell run."""
-    page = browser.new_page(viewport=VIEWPORT)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+def lab_page(lab_app, kernels, artifacts):
+    """The players notebook opened in the session's JupyterLab page (1280×720, nothing else
+    open) with every cell run. ``page.players_errors`` lists the console and uncaught errors logged since it was opened."""
+    page = lab_app
+    close_notebooks(page)
+    first_error = len(page.console_errors)
+    page.players_errors = lambda: page.console_errors[first_error:]
     code_cells = sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK, 4).cells)
-    open_and_run(page, lab_url, NOTEBOOK.name, "players", code_cells)
+    open_notebook(page, NOTEBOOK.name)
+    run_all(page, code_cells)
     page.wait_for_function(
         f"() => document.querySelectorAll('.tcpedu-player .tcpedu-ladder').length >= "
         f"{PLAYERS_IN_NOTEBOOK}", timeout=WAIT_MS)
     page.screenshot(path=str(artifacts / "lab-after-run-all.png"))
-    page.console_errors = errors
     yield page
-    page.close()
+    close_notebooks(page)
+    kernels.shut_down(NOTEBOOK.name)
 
 
 def player_n(page, n: int):
@@ -204,8 +190,7 @@ def test_a_300_segment_player_stays_windowed_and_keeps_the_current_step_in_view(
     drawn = player.locator(".tcpedu-seg").count()
     assert 0 < drawn < 60  # a window of rows, never 300 arrows smeared together
     press(lab_page, player, "Home")
-    for _ in range(30):
-        press(lab_page, player, "ArrowRight")
+    press(lab_page, player, "ArrowRight", times=30)
     assert counter(player)[0] == 31 and current_step_visible(lab_page, player)
     player.screenshot(path=str(artifacts / "player-300-segments.png"))
 
@@ -214,9 +199,9 @@ def test_what_if_a_data_segment_is_lost_it_is_retransmitted(lab_page, artifacts)
     lab = lab_page.locator(".tcpedu-lab")
     lab.scroll_into_view_if_needed()
     player = lab  # the lab shows its run in one player
-    press(lab_page, player, "Home")
+    press(lab_page, player, "Home")  # the focus stays on the player as it steps
     while player.locator(".tcpedu-seg-data").count() == 0:
-        press(lab_page, player, "ArrowRight")
+        lab_page.keyboard.press("ArrowRight")
     data_arrow = player.locator(".tcpedu-seg-data").first
     label = data_arrow.get_attribute("aria-label")
     seg_id = data_arrow.get_attribute("data-seg")
@@ -234,7 +219,7 @@ def test_what_if_a_data_segment_is_lost_it_is_retransmitted(lab_page, artifacts)
     for _ in range(total):  # walk the new run until the resent segment is on the ladder
         if again.count():
             break
-        press(lab_page, player, "ArrowRight")
+        lab_page.keyboard.press("ArrowRight")
     assert again.count() >= 1, f"no retransmission of {words} in the what-if run"
     assert lost.count() == 0 or "dropped" in lost.get_attribute("aria-label")
     lab.screenshot(path=str(artifacts / "what-if-lost.png"))
@@ -276,37 +261,63 @@ def test_quiz_gives_feedback_in_the_page(lab_page) -> None:
 
 
 def test_no_console_errors(lab_page) -> None:
-    assert lab_page.console_errors == []
+    assert lab_page.players_errors() == []
 
 
 # -- a saved notebook, its kernel gone -----------------------------------------------------------
 
-def test_a_saved_notebook_steps_without_its_kernel(browser, lab_url, artifacts) -> None:
-    """Run, save (the shipped settings save widget state), shut the kernel down, reopen: the
-    player still steps with its buttons, slider and keys."""
+@pytest.fixture(scope="module")
+def side_page(browser, lab_url):
+    """A second JupyterLab page at 1280×720 (its own workspace, reset) for the saved notebook and
+    lecture mode: JupyterLab loads once for both. ``page.page_errors`` lists uncaught errors."""
     page = browser.new_page(viewport=VIEWPORT)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.page_errors = collect_errors(page, console=False)
+    with phase("second JupyterLab page loads"):
+        page.goto(f"{lab_url}/lab/workspaces/side?reset")
+        app_ready(page)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def saved_name(lab_url, kernels) -> str:
+    """A notebook of the imports and the handshake player (the saved-notebook test's), its kernel
+    booting while the second page loads."""
     name = "players-saved.ipynb"
     nb = nbformat.read(NOTEBOOK, 4)
     nb.cells = nb.cells[:3]  # imports, the handshake player
-    urllib.request.urlopen(urllib.request.Request(
-        f"{lab_url}/api/contents/{name}", data=json.dumps(
-            {"type": "notebook", "content": json.loads(nbformat.writes(nb))}).encode(),
-        method="PUT", headers={"Content-Type": "application/json"}), timeout=30).close()
+    put_notebook(lab_url, name, json.loads(nbformat.writes(nb)))
+    kernels.ahead(name)
+    return name
+
+
+def test_a_saved_notebook_steps_without_its_kernel(saved_name, kernels, side_page, lab_url,
+                                                   artifacts) -> None:
+    """Run, save (the shipped settings save widget state), close, shut the kernel down, reopen
+    and shut down the kernel JupyterLab starts for it: the player still steps with its buttons,
+    slider and keys."""
+    page, name = side_page, saved_name
+    first_error = len(page.page_errors)
     try:
-        open_and_run(page, lab_url, name, "saved", 2)
-        page.wait_for_selector(".tcpedu-player .tcpedu-ladder", timeout=WAIT_MS)
+        kernels.ready(name)
+        open_notebook(page, name)
+        run_all(page, 2)
         page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
         wait_until(page, lambda: _saved_state(lab_url, name), "widget state in the file")
-        assert shut_down_kernels(lab_url, name) >= 1
-        page.reload()
-        page.wait_for_selector(".tcpedu-player .tcpedu-ladder", timeout=WAIT_MS)
-        shut_down_kernels(lab_url, name)  # a kernel JupyterLab may have started anew: gone too
-        page.wait_for_timeout(500)
-        player = page.locator(".jp-OutputArea-output").filter(
+        close_notebooks(page, name)
+        assert shut_down_kernels(lab_url, name) == 1
+        with phase("saved notebook: reopened, the kernel JupyterLab starts idle"):
+            notebook = open_notebook(page, name)
+            notebook.locator(".tcpedu-player .tcpedu-ladder").first.wait_for(timeout=WAIT_MS)
+        with phase("saved notebook: kernel shut down"):
+            assert shut_down_kernels(lab_url, name) == 1  # ... is gone: none has this notebook
+            page.evaluate("() => window.jupyterapp.serviceManager.sessions.refreshRunning()")
+            page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext"
+                                   ".session", timeout=WAIT_MS)
+        assert sessions(lab_url, name) == []
+        player = notebook.locator(".jp-OutputArea-output").filter(
             has=page.locator(".tcpedu-player")).first
-        assert "Error displaying widget" not in page.locator("body").inner_text()
+        assert "Error displaying widget" not in notebook.inner_text()
         assert counter(player)[0] == 1
         player.locator(".tcpedu-step").click()
         wait_until(page, lambda: counter(player)[0] == 2, "the Step button")
@@ -318,16 +329,14 @@ def test_a_saved_notebook_steps_without_its_kernel(browser, lab_url, artifacts) 
         press(page, player, "Home")
         assert counter(player)[0] == 1
         page.screenshot(path=str(artifacts / "saved-notebook-no-kernel.png"))
-        assert errors == []
+        assert page.page_errors[first_error:] == []
     finally:
-        page.close()
-        shut_down_kernels(lab_url, name)
+        close_notebooks(page, name)
+        kernels.shut_down(name)
 
 
 def _saved_state(lab_url: str, name: str) -> bool:
-    with urllib.request.urlopen(f"{lab_url}/api/contents/{name}", timeout=10) as response:
-        content = json.load(response)["content"]
-    state = content.get("metadata", {}).get("widgets", {})
+    state = get_notebook(lab_url, name).get("metadata", {}).get("widgets", {})
     return "anywidget" in json.dumps(state)
 
 
@@ -362,26 +371,10 @@ def test_exported_page_steps_offline(browser, tmp_path, artifacts) -> None:
     page.close()
 
 
-#: Notebooks exported with `jupyter nbconvert --to tcpedu-html --execute`: a course notebook
-#: (one player) and the players notebook (a handshake, 300 segments, a player in a lab).
-EXPORTED = {"02-three-way-handshake": (HERE.parent.parent / "notebooks", 1),
-            "players": (HERE / "notebooks", PLAYERS_IN_NOTEBOOK)}
-
-
-@pytest.fixture(scope="module")
-def exported_pages(tmp_path_factory) -> dict[str, Path]:
-    """Each notebook of EXPORTED run and written as an offline page by nbconvert's command line
-    (the `tcpedu-html` exporter registered by the package)."""
-    out = tmp_path_factory.mktemp("exported")
-    pages = {}
-    for name, (folder, _players) in EXPORTED.items():
-        done = subprocess.run(
-            [sys.executable, "-m", "nbconvert", "--to", "tcpedu-html", "--execute",
-             "--ExecutePreprocessor.timeout=300", "--output-dir", str(out),
-             str(folder / f"{name}.ipynb")], capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-800:]
-        pages[name] = out / f"{name}.html"
-    return pages
+#: The players on each page exported by conftest's ``exported_pages`` (`jupyter nbconvert --to
+#: tcpedu-html --execute`): a course notebook (one player) and the players notebook (a
+#: handshake, 300 segments, a player in a lab).
+EXPORTED = {"02-three-way-handshake": 1, "players": PLAYERS_IN_NOTEBOOK}
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTED))
@@ -389,10 +382,8 @@ def test_exported_notebook_steps_offline(browser, exported_pages, artifacts, nam
     """nbconvert's own HTML fetches require.js, the widget manager and anywidget from CDNs; the
     tcpedu-html page fetches nothing, and its players step with buttons, slider and keys."""
     page = browser.new_page(viewport=VIEWPORT)
-    errors: list[str] = []
+    errors = collect_errors(page)
     fetched: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     def refuse(route) -> None:
         fetched.append(route.request.url)
@@ -400,7 +391,7 @@ def test_exported_notebook_steps_offline(browser, exported_pages, artifacts, nam
 
     page.route(re.compile(r"^(?!file:)"), refuse)  # every request that is not the page's file
     page.goto(exported_pages[name].as_uri())
-    players = EXPORTED[name][1]
+    players = EXPORTED[name]
     page.wait_for_function(f"() => document.querySelectorAll('.tcpedu-player .tcpedu-ladder')"
                            f".length === {players}", timeout=WAIT_MS)
     assert page.locator(".tcpedu-static:visible").count() == 0  # drawn: the picture steps aside
@@ -476,51 +467,66 @@ MEASURE = """el => {
 }"""
 
 
-@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_lecture_mode_is_legible_on_a_projector(browser, lab_url, artifacts, theme) -> None:
-    """lecture(): text >= 28 px, lines >= 3 px, colours >= 3:1 against the background, in
-    JupyterLab's light and dark themes; with the file browser folded away it fits 1280×720."""
-    page = browser.new_page(viewport=VIEWPORT)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    name = f"lecture-{theme.split()[-1].lower()}.ipynb"
+@pytest.fixture(scope="module")
+def lecture_player(side_page, lab_url, kernels):
+    """The player of a notebook showing lecture(scenarios.run('loss_rto')), run once in the
+    second page with the file browser folded away (unfolded, and the theme put back to Light,
+    after)."""
+    page, name = side_page, "lecture.ipynb"
+    first_error = len(page.page_errors)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from tcpedu import scenarios\nfrom tcpedu.views.widgets import lecture\n"
         "lecture(scenarios.run('loss_rto'))")], metadata=nbformat.read(NOTEBOOK, 4).metadata)
-    urllib.request.urlopen(urllib.request.Request(
-        f"{lab_url}/api/contents/{name}", data=json.dumps(
-            {"type": "notebook", "content": json.loads(nbformat.writes(nb))}).encode(),
-        method="PUT", headers={"Content-Type": "application/json"}), timeout=30).close()
+    put_notebook(lab_url, name, json.loads(nbformat.writes(nb)))
+    folded = False
     try:
-        open_and_run(page, lab_url, name, name.removesuffix(".ipynb"), 1)
-        page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', "
-                      f"{{theme: '{theme}'}})")
+        notebook = open_notebook(page, name)
+        run_all(page, 1)
         if page.locator(".jp-SideBar.jp-mod-left .lm-mod-current").count():
             page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
-        player = page.locator(".tcpedu-player").first
+            folded = True
+        player = notebook.locator(".tcpedu-player").first
         player.wait_for(timeout=WAIT_MS)
-        page.wait_for_timeout(800)  # the theme's CSS and the new width
-        player.evaluate("el => el.scrollIntoView({block: 'start'})")
-        for _ in range(12):
-            press(page, player, "ArrowRight")
-        got = player.evaluate(MEASURE)
-        page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}.png"))
-        assert got["dark"] == (theme == "JupyterLab Dark"), got
-        assert got["font"] >= 28, got
-        assert got["thinnest"] >= 3, got
-        assert got["contrast"] >= 3, got
-        assert got["fits"], got
-        press(page, player, "End")
-        assert current_step_visible(page, player)
-        player.locator(".tcpedu-tab-diagram").click()
-        assert player.evaluate(MEASURE)["font"] >= 28
-        page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}-diagram.png"))
-        assert errors == []
+        player.errors = lambda: page.page_errors[first_error:]
+        yield player
     finally:
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
                       "{theme: 'JupyterLab Light'})")
-        page.close()
-        shut_down_kernels(lab_url, name)
+        if folded:
+            page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+        close_notebooks(page, name)
+        kernels.shut_down(name)
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_lecture_mode_is_legible_on_a_projector(side_page, lecture_player, artifacts,
+                                                 theme) -> None:
+    """lecture(): text >= 28 px, lines >= 3 px, colours >= 3:1 against the background, in
+    JupyterLab's light and dark themes; with the file browser folded away it fits 1280×720."""
+    page, player = side_page, lecture_player
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', "
+                  f"{{theme: '{theme}'}})")
+    page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
+                           timeout=WAIT_MS)
+    player.locator(".tcpedu-tab-ladder").click()
+    press(page, player, "Home")
+    player.evaluate("el => el.scrollIntoView({block: 'start'})")
+    settled(page, player)  # the theme's CSS and the width without the file browser
+    press(page, player, "ArrowRight", times=12)
+    assert counter(player)[0] == 13
+    got = player.evaluate(MEASURE)
+    page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}.png"))
+    assert got["dark"] == (theme == "JupyterLab Dark"), got
+    assert got["font"] >= 28, got
+    assert got["thinnest"] >= 3, got
+    assert got["contrast"] >= 3, got
+    assert got["fits"], got
+    press(page, player, "End")
+    assert current_step_visible(page, player)
+    player.locator(".tcpedu-tab-diagram").click()
+    assert player.evaluate(MEASURE)["font"] >= 28
+    page.screenshot(path=str(artifacts / f"lecture-{theme.split()[-1].lower()}-diagram.png"))
+    assert player.errors() == []
 
 
 def test_keyboard_focus_is_visible_and_the_narration_is_announced(lab_page) -> None:

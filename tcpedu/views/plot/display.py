@@ -3,8 +3,10 @@
 JupyterLab's inline backend prints a Figure with ``bbox_inches="tight"``, which draws it twice
 (once to measure, once to paint): most of a course notebook's run time after its imports. A
 :class:`CourseFigure` is drawn once on Agg, cropped to the same tight box (padding
-``savefig.pad_inches``) and encoded as PNG; when something lies outside the canvas it falls back
-to matplotlib's own tight save. Only tcpedu's figures are affected, and only while the inline
+``savefig.pad_inches``; where the padding reaches past the canvas it is the figure's background,
+as in the tight save) and encoded as PNG. Only when something is drawn past the canvas is the
+figure drawn once more, on the box just measured (the same picture as matplotlib's tight save,
+which would draw twice more). Only tcpedu's figures are affected, and only while the inline
 backend prints plain PNG: a user's other settings (``retina``, SVG) are left to IPython.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 
@@ -27,19 +30,29 @@ def png_bytes(fig: Figure) -> bytes:
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     pad = rcParams["savefig.pad_inches"]
-    box = fig.get_tightbbox(canvas.get_renderer()).padded(pad if isinstance(pad, float) else 0.1)
+    tight = fig.get_tightbbox(canvas.get_renderer())
+    box = tight.padded(pad if isinstance(pad, float) else 0.1)
     width, height = canvas.get_width_height()
-    x0, y0, x1, y1 = (v * fig.dpi for v in box.extents)
-    if x0 < -1 or y0 < -1 or x1 > width + 1 or y1 > height + 1:  # drawn beyond the canvas
-        out = io.BytesIO()
-        fig.savefig(out, format="png", bbox_inches="tight")
+    if (min(tight.x0, tight.y0) * fig.dpi < -1 or tight.x1 * fig.dpi > width + 1
+            or tight.y1 * fig.dpi > height + 1):  # something was drawn beyond the canvas
+        out = io.BytesIO()  # one more draw, on the box just measured (as the tight save would)
+        fig.savefig(out, format="png", bbox_inches=box)
         return out.getvalue()
     from PIL import Image
 
-    rows = slice(max(0, math.floor(height - y1)), min(height, math.ceil(height - y0)))
-    cols = slice(max(0, math.floor(x0)), min(width, math.ceil(x1)))
+    # rows and columns of the padded box, in the canvas's pixels (top row first); where the
+    # padding reaches past the canvas it is the figure's background, as in the tight save
+    top, bottom = math.floor(height - box.y1 * fig.dpi), math.ceil(height - box.y0 * fig.dpi)
+    left, right = math.floor(box.x0 * fig.dpi), math.ceil(box.x1 * fig.dpi)
+    drawn = np.asarray(canvas.buffer_rgba())[max(0, top):bottom, max(0, left):right]
+    if drawn.shape[:2] != (bottom - top, right - left):
+        picture = np.empty((bottom - top, right - left, 4), dtype=np.uint8)
+        picture[...] = np.round(np.multiply(to_rgba(fig.get_facecolor()), 255))
+        picture[max(0, -top):max(0, -top) + drawn.shape[0],
+                max(0, -left):max(0, -left) + drawn.shape[1]] = drawn
+        drawn = picture
     out = io.BytesIO()
-    Image.fromarray(np.asarray(canvas.buffer_rgba())[rows, cols]).save(out, format="png")
+    Image.fromarray(drawn).save(out, format="png")
     return out.getvalue()
 
 
