@@ -102,6 +102,28 @@ def requirements_env() -> Path:
     return cache
 
 
+#: A pytest plugin for the nbval run inside the Binder venv: its kernels listen on Unix sockets,
+#: not on TCP ports that another process may take before a kernel binds them (tests/conftest.py).
+UNIX_KERNELS = '''"""nbval's kernels on Unix sockets (written by tests/test_binder.py)."""
+import itertools
+import os
+
+import nbval.kernel
+
+numbers = itertools.count()
+
+
+class UnixSocketKernelManager(nbval.kernel.KernelManager):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", os.path.join({folder!r}, f"k{{next(numbers)}}"))
+        super().__init__(**kwargs)
+
+
+nbval.kernel.KernelManager = UnixSocketKernelManager
+'''
+
+
 @pytest.mark.binder
 @pytest.mark.timeout(1800)  # the whole course twice over on a busy 2-core machine
 def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
@@ -132,6 +154,11 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     assert "site-packages" in where and "course_data" in where  # the installed copy, not the clone
     notebooks = sorted(str(p) for p in (clone / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     assert len(notebooks) == 11
+    # The harness only: nbval's kernels on Unix sockets, as in the main run (tests/conftest.py).
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "tcpedu_unix_kernels.py").write_text(UNIX_KERNELS.format(folder=str(plugins)))
+    env["PYTHONPATH"] = str(plugins)
     done = run(str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "--nbval-lax", *notebooks, cwd=clone / "notebooks")
+               "-p", "tcpedu_unix_kernels", "--nbval-lax", *notebooks, cwd=clone / "notebooks")
     assert re.search(r"\b\d+ passed\b", done.stdout) and " failed" not in done.stdout

@@ -11,7 +11,6 @@ the bytes the frame had, timestamps that go backwards, and SACK blocks relative 
 from __future__ import annotations
 
 import struct
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from tcpedu.reading.analysis import analyze_all
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from captures import Talk, fast_retransmit, interleaved, ipv6  # noqa: E402
-from test_tshark_agreement import _tshark, assert_agrees, our_segments  # noqa: E402
+from test_tshark_agreement import assert_agrees, our_segments, tshark_output  # noqa: E402
 
 OUTER = ("192.0.2.1", "192.0.2.2")
 OUTER6 = ("2001:db8:ffff::1", "2001:db8:ffff::2")
@@ -420,11 +419,10 @@ def test_sack_blocks_are_relative_to_the_other_sides_isn_as_tshark_shows_them(tm
                                                      (blocks[0][0], blocks[1][1]))))
     path = tmp_path / "sack.pcap"
     write_pcap(path, t.packets)
-    out = subprocess.run([_tshark(), "-r", str(path), "-Y", "tcp.options.sack_le", "-T",
-                          "fields", "-e", "frame.number", "-e", "tcp.options.sack_le", "-e",
-                          "tcp.options.sack_re"], capture_output=True, text=True, check=True)
+    out = tshark_output(path, ["-Y", "tcp.options.sack_le", "-T", "fields", "-e", "frame.number",
+                               "-e", "tcp.options.sack_le", "-e", "tcp.options.sack_re"])
     theirs = {}
-    for line in out.stdout.splitlines():
+    for line in out.splitlines():
         frame, left, right = line.split("\t")
         theirs[int(frame)] = tuple(zip(map(int, left.split(",")), map(int, right.split(",")),
                                        strict=True))

@@ -56,8 +56,11 @@ def graded(tmp_path_factory):
                                              "if s.segment.payload)")):
         half = _answer(half, variable, value)
     save("bob/wrong.ipynb", half)
+    # Loops forever, ignoring interrupts, asleep: the limit and the kill are the same for a
+    # spinning loop, which only burnt a core for TIME_LIMIT seconds that the other tests needed.
     save("carol/loops.ipynb", _insert_after(_set_student(solution, "carol"), "third_ack",
-                                            "while True:\n    try:\n        pass\n"
+                                            "import time\nwhile True:\n    try:\n"
+                                            "        time.sleep(0.1)\n"
                                             "    except KeyboardInterrupt:\n        pass"))
     raising = _insert_after(_set_student(solution, "dan"), "third_seq",
                             "raise RuntimeError('my code is broken')")

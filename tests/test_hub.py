@@ -28,6 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 STUDENTS = 5
 WAIT_MS = 360_000  # five servers and kernels at once on a small, busy machine
+#: How often a page checks what it waits for (Playwright's default, every animation frame, kept
+#: five renderers drawing 60 frames a second for the whole wait).
+POLL_MS = 250
 ARTIFACTS = ROOT / "test-artifacts" / "hub"
 
 
@@ -63,13 +66,13 @@ async def _student(browser, room: Classroom, student: str) -> dict:
             "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
             " const k = w && w.sessionContext && w.sessionContext.session"
             " && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-            timeout=WAIT_MS)
+            polling=POLL_MS, timeout=WAIT_MS)
         path = await page.evaluate("window.jupyterapp.shell.currentWidget.context.path")
         await page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         await page.wait_for_function(
             "() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
             ".map(e => e.textContent.trim()); return p.length > 0"
-            " && p.every(t => /\\[\\d+\\]/.test(t)); }", timeout=WAIT_MS)
+            " && p.every(t => /\\[\\d+\\]/.test(t)); }", polling=POLL_MS, timeout=WAIT_MS)
         await page.wait_for_selector(".tcpedu-player", timeout=WAIT_MS)
         await page.wait_for_timeout(500)
         await page.screenshot(path=str(ARTIFACTS / f"{student}.png"), full_page=True)

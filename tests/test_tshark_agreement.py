@@ -7,15 +7,23 @@ synthetic capture with random loss and reordering, on every simulator scenario's
 kernel captures in ../shared/captures/kernel: stream, relative seq/ack, len and flags agree on
 every segment, and the analysis tags on at least 98% of segments (all of them, today: each
 disagreement would be printed with its frame).
+
+tshark's answers are kept (:data:`ANSWERS`) under a key made of its exact build, the command and
+the capture's bytes: a capture dissected once is never dissected again by the same tshark (the
+crafted ones are the same bytes in every run, and each tshark costs ~0.2 s of CPU just to start).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -30,6 +38,11 @@ KERNEL = Path(__file__).resolve().parents[2] / "shared" / "captures" / "kernel"
 TAG_NAMES = list(WIRESHARK_FIELDS)
 
 
+#: Where tshark's answers are kept (``TCPEDU_TSHARK_ANSWERS=off``: always ask tshark).
+ANSWERS = Path(os.environ.get("TCPEDU_TSHARK_ANSWERS",
+                              Path.home() / ".cache" / "tcpedu" / "tshark-answers"))
+
+
 def _tshark() -> str:
     path = shutil.which("tshark")
     if path is None:
@@ -37,16 +50,48 @@ def _tshark() -> str:
     return path
 
 
+@functools.cache
+def _tshark_build(path: str) -> str:
+    """tshark's version text (its own and its libraries' versions): part of every answer's key."""
+    return subprocess.run([path, "--version"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+
+
+def tshark_output(path: Path, args: list[str]) -> str:
+    """What ``tshark -r PATH ARGS...`` prints, from :data:`ANSWERS` when this tshark build has
+    already read these very bytes with these arguments."""
+    cmd = [_tshark(), "-r", str(path), *args]
+    if str(ANSWERS) == "off":
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300).stdout
+    key = hashlib.sha256()
+    for part in (_tshark_build(cmd[0]), "\0".join(args)):
+        key.update(part.encode() + b"\0")
+    key.update(Path(path).read_bytes())
+    kept = ANSWERS / f"{key.hexdigest()}.z"
+    try:
+        return zlib.decompress(kept.read_bytes()).decode()
+    except (OSError, zlib.error):
+        pass
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300).stdout
+    try:
+        ANSWERS.mkdir(parents=True, exist_ok=True)
+        part = kept.with_name(f"{kept.name}.{os.getpid()}")
+        part.write_bytes(zlib.compress(out.encode(), 1))
+        os.replace(part, kept)  # whole or absent, for the other workers
+    except OSError:
+        pass
+    return out
+
+
 def tshark_segments(path: Path) -> dict[int, dict]:
     """tshark's view of every TCP segment: frame -> stream, seq, ack, len, flags, tags."""
-    cmd = [_tshark(), "-r", str(path), "-o", "tcp.relative_sequence_numbers:TRUE",
-           "-o", "tcp.analyze_sequence_numbers:TRUE", "-Y", "tcp", "-T", "fields",
-           "-E", "separator=\t", "-E", "occurrence=f"]
+    args = ["-o", "tcp.relative_sequence_numbers:TRUE", "-o", "tcp.analyze_sequence_numbers:TRUE",
+            "-Y", "tcp", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
     for name in ("frame.number", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags"):
-        cmd += ["-e", name]
+        args += ["-e", name]
     for name in TAG_NAMES:
-        cmd += ["-e", WIRESHARK_FIELDS[name]]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300).stdout
+        args += ["-e", WIRESHARK_FIELDS[name]]
+    out = tshark_output(path, args)
     rows = {}
     for line in out.splitlines():
         f = line.split("\t")
