@@ -14,6 +14,10 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard course/labs/*/*.ipynb) $(w
 # (One more still gains nothing on 2 cores: the tests need ~500 s of CPU, and 3 workers already
 # keep both cores busy; 4 passed too, nbval's kernels no longer racing for TCP ports.)
 TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
+# Python writes its bytecode caches here even where the environment says not to: else every
+# pytest worker, kernel and grading job compiles tcpedu and the tests again (~0.06 CPU-s per
+# kernel) and pytest rewrites its plugins' asserts in each process.
+unexport PYTHONDONTWRITEBYTECODE
 # JupyterLab refuses to run as root unless told to (containers, cloud VMs).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 

@@ -230,3 +230,13 @@ def test_snapshot_turns_answers_into_plain_values(capsys):
                              "data": {"text/plain": repr(returned)}}]) == expected
     assert _parse_snapshot([{"output_type": "stream", "name": "stdout",
                              "text": MARKER + "{not json"}]) is None
+
+
+def test_grading_kernels_listen_on_unix_sockets_in_their_own_folder(tmp_path):
+    """No TCP port race between parallel jobs' kernels (a port picked free can be taken before
+    the kernel binds it): each kernel gets the ipc transport, its sockets in its own folder."""
+    from tcpedu.teach import grade
+
+    manager = grade.kernel_manager(str(tmp_path))
+    assert manager.transport == "ipc"
+    assert manager.ip.startswith(str(tmp_path))

@@ -9,6 +9,7 @@ mistake's own message), and with the right answer written as JSON (it must say "
 from __future__ import annotations
 
 import re
+import tempfile
 
 import nbformat
 import pytest
@@ -16,6 +17,7 @@ from _course_support import ROOT
 from nbclient import NotebookClient
 
 from tcpedu.teach.exercises import NOTEBOOKS, start
+from tcpedu.teach.grade import kernel_manager
 
 FOLDER = ROOT / "notebooks"
 EXERCISE = re.compile(r"^(\w+) = None(\s*#.*)?$(?=\nq\d+\.check\(\))", re.M)
@@ -58,9 +60,20 @@ def run_exercises(name: str) -> dict[str, dict[str, str]]:
     """Run notebook ``name``; each exercise cell as stored, wrongly answered, rightly answered."""
     nb = nbformat.read(FOLDER / f"{name}.ipynb", as_version=4)
     answers = trials(name)
-    client = NotebookClient(nb, timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": str(FOLDER)}})
     found: dict[str, dict[str, str]] = {}
+    # The kernel on Unix sockets in a folder of its own: no race for a TCP port.
+    with tempfile.TemporaryDirectory(prefix="tcpedu-answers-") as sockets:
+        client = NotebookClient(nb, km=kernel_manager(sockets), timeout=180,
+                                kernel_name="python3",
+                                resources={"metadata": {"path": str(FOLDER)}})
+        _run_and_answer(client, nb, answers, found)
+    return found
+
+
+def _run_and_answer(client: NotebookClient, nb: nbformat.NotebookNode,
+                    answers: dict[str, tuple[str, str, str]],
+                    found: dict[str, dict[str, str]]) -> None:
+    """Run ``nb`` in ``client``'s kernel; each exercise cell three times (stored, wrong, right)."""
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -78,7 +91,6 @@ def run_exercises(name: str) -> dict[str, dict[str, str]]:
                 client.execute_cell(trial, index)
                 outputs[label] = _text(trial)
             found[variable] = outputs
-    return found
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))

@@ -173,6 +173,17 @@ def run_notebook(path: str | Path, variables: Sequence[str], timeout: float) -> 
     return run
 
 
+def kernel_manager(workdir: str) -> Any:
+    """A kernel manager whose kernel listens on Unix sockets in ``workdir`` (the ``ipc``
+    transport), not on TCP ports: jupyter_client picks free ports by binding port 0 and closing
+    it, and another process (a parallel grading job's kernel, any server) can take one before
+    the kernel binds it, which kills the kernel before it answers (jupyter_client#487)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    return AsyncKernelManager(kernel_name="python3", transport="ipc",
+                              ip=os.path.join(workdir, ".kernel"))
+
+
 def _execute(nb: Any, code_cells: list[Any], snapshot: Any, variables: Sequence[str],
              workdir: str, timeout: float, run: Run) -> None:
     """Run the code cells in a kernel started in ``workdir``, snapshotting after each one.
@@ -187,8 +198,8 @@ def _execute(nb: Any, code_cells: list[Any], snapshot: Any, variables: Sequence[
     replies: list[dict[str, Any]] = []  # the execute reply of the cell just run
     # The kernel is killed, not asked to shut down, at the end: its answers are in by then, and
     # a graceful shutdown only added its wait to every submission.
-    client = NotebookClient(nb, timeout=int(timeout) + 1, kernel_name="python3",
-                            allow_errors=True, shutdown_kernel="immediate",
+    client = NotebookClient(nb, km=kernel_manager(workdir), timeout=int(timeout) + 1,
+                            kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
                             resources={"metadata": {"path": workdir}},
                             on_cell_executed=lambda execute_reply, **_: replies.append(execute_reply))
     call = f"_tcpedu_snapshot({list(variables)!r}, {MARKER!r}, {BOUND_LAB!r}, False)"
