@@ -270,7 +270,7 @@ class Network:
         self.snapshots = snapshots
         self._rng = random.Random(seed)
         self._endpoints: dict[str, Any] = {}
-        self._drains: dict[str, Callable[[], Iterable[Any]]] = {}
+        self._nodes: dict[str, _Node] = {}  # what _settle needs of each endpoint, in one place
         self._ips: dict[str, str] = {}  # each node's IP, as in trace.hosts (read per delivery)
         self._peers: dict[str, str] = {}
         self._links: dict[tuple[str, str], Link] = {}
@@ -279,7 +279,6 @@ class Network:
         self._order = itertools.count()
         self._ids = itertools.count(1)
         self._timers: dict[str, _TimerSlot] = {}
-        self._last_snapshot: dict[str, tuple] = {}
         # What an endpoint said about the segments it is about to send (from its events):
         # node -> {seq: known}, and the nodes whose next segment is a challenge ACK.
         self._known_pending: dict[str, dict[int, str]] = {}
@@ -316,10 +315,9 @@ class Network:
         port = getattr(endpoint, "local_port", None) if port is None else port
         host = self.add_host(name, ip, port if port is not None else 0)
         self._endpoints[name] = endpoint
-        self._timers[name] = _TimerSlot()
+        slot = self._timers[name] = _TimerSlot()
         drain = getattr(endpoint, "drain_events", None)
-        if callable(drain):
-            self._drains[name] = drain
+        self._nodes[name] = _Node(name, endpoint, drain if callable(drain) else None, slot)
         if peer is not None:
             self._peers[name] = peer
         return host
@@ -496,11 +494,10 @@ class Network:
     # -- event handlers --------------------------------------------------------------------------
     def _on_deliver(self, now: float, sent: SegmentSent, _unused: Any) -> None:
         self.trace.records.append(_new_delivered(now, sent.id))
-        dst = sent.dst
-        endpoint = self._endpoints.get(dst)
-        if endpoint is not None:
-            endpoint.receive(now, sent.segment, self._ips[sent.src])
-            self._settle(now, dst, endpoint)
+        node = self._nodes.get(sent.dst)
+        if node is not None:
+            node.endpoint.receive(now, sent.segment, self._ips[sent.src])
+            self._settle(now, node)
 
     def _on_drop(self, now: float, sent: SegmentSent, reason: str) -> None:
         self.trace.records.append(_new_dropped(now, sent.id, reason))
@@ -518,9 +515,9 @@ class Network:
                 slot.queued.append(live)
             return
         slot.deadline = slot.key = None
-        endpoint = self._endpoints[node]
-        endpoint.handle_timer(now)
-        self._settle(now, node, endpoint)
+        state = self._nodes[node]
+        state.endpoint.handle_timer(now)
+        self._settle(now, state)
 
     def _on_app(self, now: float, node: str, call: tuple[str, tuple]) -> None:
         self._app_call(now, node, call[0], call[1])
@@ -550,9 +547,9 @@ class Network:
             detail = f"to {self.trace.hosts[peer].address}"
         self.trace.records.append(AppEvent(now, node, action, detail, data))
         _APP_CALLS[action](self, endpoint, now, node, args)
-        self._settle(now, node, endpoint)
+        self._settle(now, self._nodes[node])
 
-    def _settle(self, now: float, node: str, endpoint: Any) -> None:
+    def _settle(self, now: float, state: _Node) -> None:
         """Record what the endpoint reports, send what it queued, re-arm its timer.
 
         A documented hot path (after every delivery, timer and call): an endpoint with
@@ -560,7 +557,7 @@ class Network:
         (timers armed and cancelled, data received) are recorded inline, as their
         :data:`_RECORDERS` entries would; the others go through the table."""
         records = self.trace.records
-        drain = self._drains.get(node)
+        node, endpoint, drain = state.name, state.endpoint, state.drain
         if drain is not None:
             for event in drain():
                 cls = event.__class__
@@ -604,15 +601,15 @@ class Network:
                     self._challenge_pending.discard(node)
                 self._transmit(now, node, peer, segment, known, "")
         deadline = endpoint.get_timer()
-        slot = self._timers[node]
+        slot = state.slot
         if deadline != slot.deadline:
             slot.deadline = deadline
             if deadline is not None:
                 self._rearm(now, node, slot, deadline)
         if self.snapshots:
             values = endpoint.snapshot_values()
-            if self._last_snapshot.get(node) != values:
-                self._last_snapshot[node] = values
+            if state.last_snapshot != values:
+                state.last_snapshot = values
                 records.append(_new_snapshot(now, node, values))
 
     def _record_app(self, now: float, node: str, action: str, detail: str = "",
@@ -728,6 +725,20 @@ class Network:
         if not isinstance(time, (int, float)) or time != time or time < self.now:
             raise ParameterError(f"time={time!r}: give seconds no earlier than now ({self.now})")
         return float(time)
+
+
+class _Node:
+    """What :meth:`Network._settle` reads of an endpoint node, found with one lookup."""
+
+    __slots__ = ("name", "endpoint", "drain", "slot", "last_snapshot")
+
+    def __init__(self, name: str, endpoint: Any, drain: Callable[[], Iterable[Any]] | None,
+                 slot: _TimerSlot) -> None:
+        self.name = name
+        self.endpoint = endpoint
+        self.drain = drain  # the endpoint's drain_events, if it has one
+        self.slot = slot
+        self.last_snapshot: tuple | None = None  # the snapshot_values() last recorded
 
 
 class _TimerSlot:
