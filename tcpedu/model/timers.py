@@ -17,6 +17,10 @@ __all__ = ["Timers"]
 
 _timer_armed, _timer_cancelled = maker(TimerArmed), maker(TimerCancelled)  # once per segment or so
 
+#: One TimerCancelled per timer name, shared (a frozen value; a cancel comes once per segment or
+#: so, and there are only a few timer names).
+_CANCELLED: dict[str, TimerCancelled] = {}
+
 
 class Timers:
     """Arming, cancelling and firing timers; the state lives on the Endpoint."""
@@ -43,7 +47,10 @@ class Timers:
 
     def _cancel(self, name: str) -> None:
         if self._timers.pop(name, None) is not None:
-            self._events.append(_timer_cancelled(name))
+            event = _CANCELLED.get(name)
+            if event is None:
+                event = _CANCELLED[name] = _timer_cancelled(name)
+            self._events.append(event)
 
     def _cancel_all(self) -> None:
         for name in list(self._timers):
