@@ -52,9 +52,15 @@ def _factory(cls: type[_T], name: str, params: list[str], stores: list[str]) -> 
     slots = tuple(cls.__dict__.get("__slots__", ()))
     if sorted(slots) != sorted(names):
         raise TypeError(f"{cls.__name__}: maker needs a slotted dataclass with its fields as slots")
-    twin = type(f"_{cls.__name__}Twin", (cls.__base__,),
-                {"__slots__": slots, "__setattr__": object.__setattr__})
-    source = (f"def {name}({', '.join(params)}):\n    o = _new(_twin)\n"
+    # object's own __setattr__ *and* __delattr__ (a frozen base's __delattr__ left alone would
+    # keep the slower generic attribute slot), and object's __init__, so ``_twin()`` is a bare
+    # allocation: cheaper than ``object.__new__(_twin)``, a call through argument parsing.
+    base = cls.__base__
+    twin = type(f"_{cls.__name__}Twin", (base,),
+                {"__slots__": slots, "__setattr__": object.__setattr__,
+                 "__delattr__": object.__delattr__, "__init__": object.__init__})
+    new = "_twin()" if base.__new__ is object.__new__ else "_new(_twin)"
+    source = (f"def {name}({', '.join(params)}):\n    o = {new}\n"
               + "".join(f"    {store}\n" for store in stores)
               + "    o.__class__ = _cls\n    return o\n")
     namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
