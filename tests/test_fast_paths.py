@@ -223,3 +223,27 @@ def test_events_recorded_inline_equal_the_table_recording() -> None:
 
     inline, table = trace(False), trace(True)
     assert inline == table and any(isinstance(r, TimerEvent) for r in inline)
+
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("transfer", {"size": 150_000, "loss": 0.03, "seed": 2, "rcv_buffer": 8000}),
+    ("transfer", {"size": 100_000, "loss": 0.02, "seed": 5, "bandwidth": 1e6, "queue": 6000}),
+    ("upload_loss", {"sack": True, "lose": 3}),
+    ("zero_window", {"size": 20_000, "rcv_buffer": 1000}),
+])
+def test_arrivals_fast_paths_equal_the_general_path(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                    params: dict) -> None:
+    """The common cases of an arriving segment (text at RCV.NXT for the receiver, a bare ACK at
+    RCV.NXT for the sender) skip most of §3.10.7.4's steps; with them turned off (no segment
+    matches ``_CONTROL`` = 0), every segment takes the general path: the same trace."""
+    from tcpedu.model import arrivals
+
+    fast = run(name, **params).records
+    monkeypatch.setattr(arrivals, "_CONTROL", 0)
+
+    def not_taken(*_args: object) -> None:
+        raise AssertionError("the receiver's fast path was taken")
+
+    monkeypatch.setattr(arrivals.Arrivals, "_next_text", not_taken)
+    slow = run(name, **params).records
+    assert slow == fast and len(fast) > 50

@@ -241,11 +241,24 @@ class Arrivals:
         state = self.state
         flags = seg.flags._value_
         payload = seg.payload
-        if (payload and flags & _CONTROL == ACK and seg.seq == self.rcv_nxt
-                and seg.ack == self.snd_una and state in TEXT_STATES
-                and len(payload) <= self.config.rcv_buffer - len(self._unread)
-                and self._syn_queued is None and not (self.sack_enabled and seg.options.sack)):
-            self._next_text(now, seg, payload)  # the data receiver's common case
+        if payload:
+            if (flags & _CONTROL == ACK and seg.seq == self.rcv_nxt
+                    and seg.ack == self.snd_una and state in TEXT_STATES
+                    and len(payload) <= self.config.rcv_buffer - len(self._unread)
+                    and self._syn_queued is None and not (self.sack_enabled and seg.options.sack)):
+                self._next_text(now, seg, payload)  # the data receiver's common case
+                return
+        elif (flags & _CONTROL == ACK and seg.seq == self.rcv_nxt and state is not S_SYN_RECEIVED
+              and self._syn_queued is None):
+            # The data sender's common case, a bare ACK at RCV.NXT: acceptable whatever the
+            # window, nothing to trim, no SYN, RST or FIN; with no text from the SYN waiting,
+            # the steps below reduce to the ACK field and, if it acknowledges our FIN, the
+            # eighth step (kept in step with them).
+            fin_queued = self._fin_queued
+            fin_was_acked = fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
+            if (self._process_ack(now, seg, None) and fin_queued and not fin_was_acked
+                    and 0 < (self.snd_una - self._fin_seq) & MASK < HALF):
+                self._text_and_fin(now, seg.seq, payload, False, True)
             return
         scale = None
         if flags & SYN and state is S_SYN_RECEIVED and not flags & RST:

@@ -232,7 +232,11 @@ class Endpoint(Arrivals, Sending, Timers):
 
     def get_timer(self) -> float | None:
         """The earliest deadline of any armed timer, or None."""
-        return min(self._timers.values()) if self._timers else None
+        earliest = None
+        for deadline in self._timers.values():  # min(), without its call (one or two timers)
+            if earliest is None or deadline < earliest:
+                earliest = deadline
+        return earliest
 
     # ------------------------------------------------------------------ user calls
     def _refuse(self, call: str) -> None:
