@@ -695,9 +695,11 @@ class Network:
             live = next(k for k in keys if k > current)
         slot.key = live
         queued = slot.queued
-        if not queued or live < min(queued):
-            heapq.heappush(self._heap, (live[0], live[1], _TIMER, node, live))
-            queued.append(live)
+        for k in queued:  # live < min(queued), without min()'s call (one entry, mostly)
+            if not live < k:
+                return
+        heapq.heappush(self._heap, (live[0], live[1], _TIMER, node, live))
+        queued.append(live)
 
     def _push(self, time: float, code: int, a: Any, b: Any) -> None:
         heapq.heappush(self._heap, (time, next(self._order), code, a, b))
