@@ -28,8 +28,16 @@ class RttEstimator:
         else:
             self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
             self.srtt = 0.875 * self.srtt + 0.125 * rtt
-        self.rto = min(max(self.srtt + max(self.granularity, 4 * self.rttvar), self.rto_min),
-                       self.rto_max)
+        # min(max(SRTT + max(G, 4 * RTTVAR), rto_min), rto_max), without the calls (once per
+        # sample; each picks as min and max do: the first argument unless the other is beyond).
+        k = 4 * self.rttvar
+        g = self.granularity
+        rto = self.srtt + (k if k > g else g)
+        if self.rto_min > rto:
+            rto = self.rto_min
+        if self.rto_max < rto:
+            rto = self.rto_max
+        self.rto = rto
         self.backoffs = 0
 
     def back_off(self) -> None:

@@ -120,7 +120,10 @@ class Sending:
             return  # nothing may follow a SYN that is not acknowledged yet
         mss = self.mss
         cc = self.cc
-        wnd = min(self.snd_wnd, cc.cwnd)
+        wnd = self.snd_wnd
+        cwnd = cc.cwnd
+        if cwnd < wnd:
+            wnd = cwnd  # min(SND.WND, cwnd), without min()'s call
         reduction = self.recovery.pipe_reduction(una, self.snd_max) if cc.in_recovery else 0
         nagle = not self.config.nodelay
         sent = waiting = False
