@@ -313,17 +313,7 @@ class Arrivals:
         (seventh); the FIN step only matters if the text reaches a FIN that came earlier."""
         sseq = seg.seq
         ack = seg.ack
-        wl1 = self.snd_wl1
-        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
-            new_wnd = seg.window << self.snd_wscale  # the window update of _process_ack
-            if new_wnd and not self.snd_wnd and "persist" in self._timers:
-                self.snd_nxt = ack  # (= SND.UNA) the window opened while we were probing
-                self._rexmit_reason = "window"
-            self.snd_wnd = new_wnd
-            self.snd_wl1 = sseq
-            self.snd_wl2 = ack
-            if new_wnd > self.max_snd_wnd:
-                self.max_snd_wnd = new_wnd
+        self._update_window(sseq, ack, seg.window << self.snd_wscale, ack)  # SEG.ACK = SND.UNA
         if self._accept_text(now, sseq, payload, False):
             self._text_and_fin_after(now, self.state, True, False)
 
@@ -449,10 +439,14 @@ class Arrivals:
         elif (not seg.payload and not seg.flags._value_ & (SYN | FIN) and new_wnd == self.snd_wnd
               and self.snd_max != una and self.snd_wnd > 0):
             self._on_dup_ack(now)
-        # Window update (§3.10.7.4): only from a segment newer than the last one that set it
-        # (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and seq_ge(SEG.ACK, SND.WL2), inline).
+        self._update_window(seg.seq, ack, new_wnd, una)
+        return True
+
+    def _update_window(self, sseq: int, ack: int, new_wnd: int, una: int) -> None:
+        """The window update of §3.10.7.4 (fifth step): only from a segment newer than the last
+        one that set it (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and
+        seq_ge(SEG.ACK, SND.WL2), inline). ``una``: SND.UNA before this segment's ACK."""
         wl1 = self.snd_wl1
-        sseq = seg.seq
         if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
             if new_wnd and not self.snd_wnd and "persist" in self._timers:
                 # The window opened while we were probing: resend from SND.UNA, so a probe
@@ -465,7 +459,6 @@ class Arrivals:
             self.snd_wl2 = ack
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
-        return True
 
     def _on_new_ack(self, now: float, ack: int) -> None:
         acked = (ack - self.snd_una) & MASK  # seq_diff: the caller checked SND.UNA < ack
