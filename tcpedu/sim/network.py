@@ -274,7 +274,7 @@ class Network:
         self._ips: dict[str, str] = {}  # each node's IP, as in trace.hosts (read per delivery)
         self._peers: dict[str, str] = {}
         self._links: dict[tuple[str, str], Link] = {}
-        self._busy: dict[tuple[str, str], float] = {}
+        self._busy: dict[tuple[str, str], list[float]] = {}
         self._heap: list[tuple[float, int, int, Any, Any]] = []
         self._order = itertools.count()
         self._ids = itertools.count(1)
@@ -657,14 +657,17 @@ class Network:
         departure = now
         bandwidth = link.bandwidth
         if bandwidth:
-            start = self._busy.get(key, 0.0)
+            busy = self._busy.get(key)  # [when the direction's last segment is sent]:
+            if busy is None:  # updated in place, one dict lookup (not two) per segment
+                busy = self._busy[key] = [0.0]
+            start = busy[0]
             if start < now:
                 start = now
             if link.queue is not None and (start - now) * bandwidth > link.queue + 1e-6:
                 self._push(now, _DROP, sent, f"queue full: {link.queue} bytes waiting (drop-tail)")
                 return
             departure = start + (len(segment.payload) + HEADER_BYTES) / bandwidth
-            self._busy[key] = departure
+            busy[0] = departure
         arrival = departure + link.delay + extra
         _heappush(self._heap, (arrival, next(self._order), _DELIVER, sent, None))
         if copies:
