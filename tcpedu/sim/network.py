@@ -278,7 +278,6 @@ class Network:
         self._heap: list[tuple[float, int, int, Any, Any]] = []
         self._order = itertools.count()
         self._ids = itertools.count(1)
-        self._timers: dict[str, _TimerSlot] = {}
         # What an endpoint said about the segments it is about to send (from its events):
         # node -> {seq: known}, and the nodes whose next segment is a challenge ACK.
         self._known_pending: dict[str, dict[int, str]] = {}
@@ -315,9 +314,8 @@ class Network:
         port = getattr(endpoint, "local_port", None) if port is None else port
         host = self.add_host(name, ip, port if port is not None else 0)
         self._endpoints[name] = endpoint
-        slot = self._timers[name] = _TimerSlot()
         drain = getattr(endpoint, "drain_events", None)
-        self._nodes[name] = _Node(name, endpoint, drain if callable(drain) else None, slot)
+        self._nodes[name] = _Node(name, endpoint, drain if callable(drain) else None, _TimerSlot())
         if peer is not None:
             self._peers[name] = peer
         return host
@@ -503,7 +501,8 @@ class Network:
         self.trace.records.append(_new_dropped(now, sent.id, reason))
 
     def _on_timer(self, now: float, node: str, key: tuple[float, int]) -> None:
-        slot = self._timers[node]
+        state = self._nodes[node]
+        slot = state.slot
         slot.queued.remove(key)
         if key != slot.key or slot.deadline is None:
             # Superseded: the endpoint re-armed or cancelled its timer since. If its timer is
@@ -515,7 +514,6 @@ class Network:
                 slot.queued.append(live)
             return
         slot.deadline = slot.key = None
-        state = self._nodes[node]
         state.endpoint.handle_timer(now)
         self._settle(now, state)
 
@@ -821,6 +819,10 @@ _BYTES_TEXT: dict[int, str] = {}
 
 
 def _bytes_text(n: int) -> str:
+    """The detail of a "received" AppEvent of ``n`` bytes (kept in :data:`_BYTES_TEXT`)."""
+    text = _BYTES_TEXT.get(n)
+    if text is not None:
+        return text
     text = f"{n} bytes"
     if len(_BYTES_TEXT) < 4096:
         _BYTES_TEXT[n] = text
@@ -828,7 +830,7 @@ def _bytes_text(n: int) -> str:
 
 
 def _received(net: Network, now: float, node: str, ev: ev_.DataReceived) -> None:
-    net._record_app(now, node, "received", f"{len(ev.data)} bytes", bytes(ev.data))
+    net._record_app(now, node, "received", _bytes_text(len(ev.data)), bytes(ev.data))
 
 
 #: What the sender knows about a resent segment, by the endpoint's ``Retransmitted.reason``.
