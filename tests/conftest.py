@@ -18,26 +18,18 @@ Tests that touch the kernel's network use private namespaces (tcpedu.capture.net
 ports, so files never collide. At the end, the time spent in each part of the run is printed
 (summed over workers).
 
-nbval's kernels talk to their worker over Unix sockets in a folder of that worker
-(:func:`_nbval_kernels_over_unix_sockets`), not TCP: jupyter_client picks a TCP kernel's five ports
-by binding port 0 and closing it, and the kernel binds them only once it has started, seconds
-later on a busy machine; any other process (another worker's kernel, a browser's or a server's
-connection) may take such a port meanwhile, and the kernel, unable to bind it, exits: "Kernel
-died before replying to kernel_info" (jupyter/jupyter_client#487; the ports it caches against
-this are cached per process only). A socket file in a private folder has no such race.
+nbval's kernels listen on Unix sockets, not TCP ports (tests/nbval_unix_kernels.py says why).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import shutil
-import tempfile
 from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 import pytest
+from nbval_unix_kernels import use_unix_sockets
 
 _SECONDS: dict[str, float] = defaultdict(float)
 _UNIT_SECONDS: dict[str, float] = defaultdict(float)
@@ -51,35 +43,9 @@ ESTIMATES = {"browser": 150.0, "tests/test_hub.py": 80.0, "tests/test_binder.py"
              "tests/test_course_command.py": 15.0}
 
 
-def _nbval_kernels_over_unix_sockets() -> None:
-    """Make nbval start its kernels on the ``ipc`` transport, in a folder of this process."""
-    try:
-        import nbval.kernel
-    except ImportError:
-        return
-    base = nbval.kernel.KernelManager
-    if getattr(base, "tcpedu_ipc", False):
-        return
-    folder = tempfile.mkdtemp(prefix="tcpedu-kernels-")
-    numbers = itertools.count()
-
-    class UnixSocketKernelManager(base):
-        tcpedu_ipc = True
-
-        def __init__(self, **kwargs: object) -> None:
-            kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", os.path.join(folder, f"k{next(numbers)}"))
-            super().__init__(**kwargs)
-
-    nbval.kernel.KernelManager = UnixSocketKernelManager
-    import atexit
-
-    atexit.register(shutil.rmtree, folder, True)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("nbval"):
-        _nbval_kernels_over_unix_sockets()
+        use_unix_sockets()
 
 
 def scope(nodeid: str) -> str:

@@ -102,28 +102,6 @@ def requirements_env() -> Path:
     return cache
 
 
-#: A pytest plugin for the nbval run inside the Binder venv: its kernels listen on Unix sockets,
-#: not on TCP ports that another process may take before a kernel binds them (tests/conftest.py).
-UNIX_KERNELS = '''"""nbval's kernels on Unix sockets (written by tests/test_binder.py)."""
-import itertools
-import os
-
-import nbval.kernel
-
-numbers = itertools.count()
-
-
-class UnixSocketKernelManager(nbval.kernel.KernelManager):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", os.path.join({folder!r}, f"k{{next(numbers)}}"))
-        super().__init__(**kwargs)
-
-
-nbval.kernel.KernelManager = UnixSocketKernelManager
-'''
-
-
 @pytest.mark.binder
 @pytest.mark.timeout(1800)  # the whole course twice over on a busy 2-core machine
 def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
@@ -157,8 +135,8 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     # The harness only: nbval's kernels on Unix sockets, as in the main run (tests/conftest.py).
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "tcpedu_unix_kernels.py").write_text(UNIX_KERNELS.format(folder=str(plugins)))
+    shutil.copy(Path(__file__).with_name("nbval_unix_kernels.py"), plugins)
     env["PYTHONPATH"] = str(plugins)
     done = run(str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "-p", "tcpedu_unix_kernels", "--nbval-lax", *notebooks, cwd=clone / "notebooks")
+               "-p", "nbval_unix_kernels", "--nbval-lax", *notebooks, cwd=clone / "notebooks")
     assert re.search(r"\b\d+ passed\b", done.stdout) and " failed" not in done.stdout
