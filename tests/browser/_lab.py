@@ -40,6 +40,16 @@ KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.
   return k && k.status === 'idle'; }"""
 
 
+def wait_until(page: Any, check: Any, what: str) -> None:
+    """Poll ``check()`` (a Python-side condition) every 50 ms until it holds, for at most
+    :data:`WAIT_MS`; else fail saying ``what`` never happened."""
+    for _ in range(WAIT_MS // 50):
+        if check():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def app_ready(page: Any) -> None:
     """Wait until JupyterLab has started and restored its layout."""
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _lab import WAIT_MS, close_notebooks, open_notebook, phase, run_all, settled
+from _lab import WAIT_MS, close_notebooks, open_notebook, phase, run_all, settled, wait_until
 
 from tcpedu import widgets
 
@@ -89,11 +89,7 @@ def check_player(page, player, artifacts: Path, shot: str) -> None:
     narration = player.locator(".tcpedu-narration")
     before = narration.inner_text()
     player.locator(".tcpedu-step").click()
-    for _ in range(WAIT_MS // 50):
-        if narration.inner_text() != before:
-            break
-        page.wait_for_timeout(50)
-    assert narration.inner_text() != before, "Step did not change the narration"
+    wait_until(page, lambda: narration.inner_text() != before, "Step to change the narration")
     player.evaluate("el => el.scrollIntoView({block: 'start'})")
     settled(page, player)
     fit = player.evaluate(

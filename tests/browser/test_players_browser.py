@@ -27,6 +27,7 @@ from _lab import (
     sessions,
     settled,
     shut_down_kernels,
+    wait_until,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -47,14 +48,6 @@ def counter(player) -> tuple[int, int]:
 
 def head_states(player) -> list[str]:
     return [t.text_content() for t in player.locator(".tcpedu-node-state").all()]
-
-
-def wait_until(page, check, what: str) -> None:
-    for _ in range(WAIT_MS // 50):
-        if check():
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def press(page, player, key: str, times: int = 1) -> None:
