@@ -124,7 +124,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Keep each unit's seconds for the next run's scheduling: the controller's, in a run
     distributed by unit with no ``-k``/``-m`` selection (which would time part of a unit)."""
     config = session.config
-    if not _UNIT_SECONDS or config.getvalue("dist") != "loadfile" \
+    if not _UNIT_SECONDS or config.getoption("dist", None) != "loadfile" \
             or hasattr(config, "workerinput") or config.getvalue("keyword") \
             or config.getvalue("markexpr"):
         return

@@ -27,11 +27,10 @@ from tcpedu.sim.network import Network
 from tcpedu.sim.scenarios import SCENARIOS, payload, run
 from tcpedu.trace import AppEvent, SegmentDelivered, SegmentDropped, SegmentSent, TimerEvent
 
+SNAPSHOT = (1.5, "client", State.ESTABLISHED, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0.25, 1.0, ((10, 20),), 11)
 SEGMENT = Segment(40000, 80, 7, 9, Flags.PSH | Flags.ACK, 512, Options(sack=((1, 2),)), b"hi")
 VALUES = [
     (Segment, (1, 2, 3, 4, Flags.ACK, 5, Options(), b"xy", 0)),
-    (Snapshot, (1.5, "client", State.ESTABLISHED, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0.25, 1.0,
-                ((10, 20),), 11)),
     (SegmentSent, (0.5, 3, "client", "server", SEGMENT, "retransmission", ("dup-ack",), None,
                    "", ("rto-retransmission",))),
     (SegmentDelivered, (0.5, 3)),
@@ -58,11 +57,26 @@ def test_maker_builds_an_equal_frozen_instance_of_the_class(cls: type, values: t
 
 
 def test_maker_from_spreads_the_tail_tuple() -> None:
-    values = VALUES[1][1]
-    made = maker_from(Snapshot, 2)(values[0], values[1], values[2:])
-    assert type(made) is Snapshot and made == Snapshot(*values)
+    values = VALUES[1][1]  # a SegmentSent's
+    made = maker_from(SegmentSent, 2)(values[0], values[1], values[2:])
+    assert type(made) is SegmentSent and made == SegmentSent(*values)
     with pytest.raises(ValueError):
-        maker_from(Snapshot, 2)(values[0], values[1], values[2:-1])
+        maker_from(SegmentSent, 2)(values[0], values[1], values[2:-1])
+
+
+def test_a_snapshot_built_from_the_network_tuple_is_the_snapshot() -> None:
+    """The network builds a Snapshot as ``tuple.__new__(Snapshot, (time, node) + values)``: the
+    same value as the constructor's, immutable, with its fields by name."""
+    built = Snapshot(*SNAPSHOT)
+    made = tuple.__new__(Snapshot, SNAPSHOT[:2] + SNAPSHOT[2:])
+    assert type(made) is Snapshot and made == built and hash(made) == hash(built)
+    assert repr(made) == repr(built) and repr(made).startswith("Snapshot(time=1.5, node='client'")
+    assert (made.state, made.cwnd, made.ooo, made.bytes_delivered) == (
+        State.ESTABLISHED, 8, ((10, 20),), 11)
+    assert Snapshot(*SNAPSHOT[:-2]).ooo == () and Snapshot(*SNAPSHOT[:-2]).bytes_delivered == 0
+    assert pickle.loads(pickle.dumps(made)) == built
+    with pytest.raises(AttributeError):
+        made.cwnd = 3  # type: ignore[misc]
 
 
 def test_quick_init_keeps_the_checks_and_the_defaults() -> None:

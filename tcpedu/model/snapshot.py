@@ -3,21 +3,22 @@ Trace records (:mod:`tcpedu.trace` imports it from here; the model imports nothi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from .fastinit import quick_init
 from .states import State
 
 __all__ = ["Snapshot"]
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """``node``'s connection variables (RFC 9293 §3.3.1 names) after something changed them.
 
     ``ooo`` lists out-of-order byte ranges held in the receive buffer as ``(start, end)`` sequence
     numbers, end exclusive.
+
+    A named tuple (immutable, fields by name), not a dataclass like the other records: the
+    simulator records one after nearly every event an endpoint handles, and builds it in one step
+    from ``(time, node) + Endpoint.snapshot_values()``.
     """
 
     time: float

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..model import events as ev_
-from ..model.fastinit import maker, maker_from
+from ..model.fastinit import maker
 from ..model.segment import Flags, Segment
 from ..model.states import State
 from ..trace import (
@@ -608,7 +608,7 @@ class Network:
             values = endpoint.snapshot_values()
             if state.last_snapshot != values:
                 state.last_snapshot = values
-                records.append(_new_snapshot(now, node, values))
+                records.append(_tuple_new(Snapshot, (now, node) + values))
 
     def _record_app(self, now: float, node: str, action: str, detail: str = "",
                     data: bytes = b"") -> None:
@@ -851,7 +851,7 @@ _TimerArmed, _TimerCancelled, _DataReceived = ev_.TimerArmed, ev_.TimerCancelled
 _new_sent, _new_delivered, _new_dropped = maker(SegmentSent), maker(SegmentDelivered), maker(
     SegmentDropped)
 _new_timer_event, _new_app_event = maker(TimerEvent), maker(AppEvent)
-_new_snapshot = maker_from(Snapshot, 2)  # (time, node, snapshot_values())
+_tuple_new = tuple.__new__  # Snapshot, a named tuple: (time, node) + snapshot_values()
 _INJECTED = ("injected",)
 
 
