@@ -2,7 +2,8 @@
 
 ``tcpedu.model.fastinit`` gives frozen dataclasses a faster ``__init__`` and positional factories
 (:func:`~tcpedu.model.fastinit.maker`) that skip ``__post_init__``; the endpoint hands its events
-over in bulk (``drain_events``). These tests pin that none of it changes a value.
+over in bulk (``drain_events``, or its ``event_queue`` read in place by the network). These
+tests pin that none of it changes a value.
 """
 
 from __future__ import annotations
@@ -208,10 +209,10 @@ def test_a_runs_records_are_left_to_the_collectors_oldest_generation() -> None:
 
 
 class _OneByOne:
-    """An Endpoint seen without ``drain_events``: the network takes its events one by one
+    """An Endpoint seen without ``event_queue``: the network takes its events one by one
     through ``next_event`` and records each through the table."""
 
-    drain_events = None
+    event_queue = None
 
     def __init__(self, endpoint: Endpoint) -> None:
         self._ep = endpoint
@@ -222,12 +223,13 @@ class _OneByOne:
 
 def test_events_recorded_inline_equal_the_table_recording() -> None:
     """``Network._settle`` records the frequent events inline for an endpoint with
-    ``drain_events``; the records must be those the ``_RECORDERS`` table writes."""
+    an ``event_queue``; the records must be those the ``_RECORDERS`` table writes."""
     def trace(wrap: bool) -> list:
         net = Network(seed=2, loss=0.05, delay=0.01)
         for name, port, ip in (("client", 40000, "10.0.0.1"), ("server", 80, "10.0.0.2")):
             ep = Endpoint(name, port, Config(isn=7, delayed_ack=0.2), local_ip=ip)
             net.add_endpoint(name, _OneByOne(ep) if wrap else ep, ip)
+            assert (net._nodes[name].events is None) is wrap  # the path taken is the one meant
         net.at(0.0, "server", "listen")
         net.at(0.0, "client", "connect")
         net.at(0.5, "client", "send", payload(60_000))

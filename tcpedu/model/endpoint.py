@@ -221,6 +221,12 @@ class Endpoint(Arrivals, Sending, Timers):
         """The oldest undelivered event, or None."""
         return self._events.popleft() if self._events else None
 
+    @property
+    def event_queue(self) -> deque[Event]:
+        """The queue of undelivered events itself, oldest first: a simulator reads it in place
+        and clears it (``next_event()`` and ``drain_events()`` take from the same queue)."""
+        return self._events
+
     def drain_events(self) -> Collection[Event]:
         """Every undelivered event, oldest first, all at once (``next_event()`` in bulk)."""
         events = self._events

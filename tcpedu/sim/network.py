@@ -24,6 +24,7 @@ import gc
 import heapq
 import itertools
 import random
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -314,8 +315,9 @@ class Network:
         port = getattr(endpoint, "local_port", None) if port is None else port
         host = self.add_host(name, ip, port if port is not None else 0)
         self._endpoints[name] = endpoint
-        drain = getattr(endpoint, "drain_events", None)
-        self._nodes[name] = _Node(name, endpoint, drain if callable(drain) else None, _TimerSlot())
+        queue = getattr(endpoint, "event_queue", None)
+        self._nodes[name] = _Node(name, endpoint, queue if isinstance(queue, deque) else None,
+                                  _TimerSlot())
         if peer is not None:
             self._peers[name] = peer
         return host
@@ -550,14 +552,15 @@ class Network:
     def _settle(self, now: float, state: _Node) -> None:
         """Record what the endpoint reports, send what it queued, re-arm its timer.
 
-        A documented hot path (after every delivery, timer and call): an endpoint with
-        ``drain_events()`` hands its events over in one batch, and the three most frequent
+        A documented hot path (after every delivery, timer and call): the events of an
+        endpoint with an ``event_queue`` are read from it in place, and the three most frequent
         (timers armed and cancelled, data received) are recorded inline, as their
-        :data:`_RECORDERS` entries would; the others go through the table."""
+        :data:`_RECORDERS` entries would; the others go through the table (no recorder calls
+        back into the endpoint, so the queue does not change while it is read)."""
         records = self.trace.records
-        node, endpoint, drain = state.name, state.endpoint, state.drain
-        if drain is not None:
-            for event in drain():
+        node, endpoint, events = state.name, state.endpoint, state.events
+        if events is not None:
+            for event in events:
                 cls = event.__class__
                 if cls is _TimerArmed:  # the model's timer names are str already
                     records.append(_new_timer_event(now, node, event.timer, "armed",
@@ -575,6 +578,7 @@ class Network:
                             self._push(now + after, _CALLBACK, callback, app)
                 else:
                     (_RECORDERS.get(cls) or _recorder_for(cls))(self, now, node, event)
+            events.clear()
         else:
             next_event = endpoint.next_event
             event = next_event()
@@ -733,13 +737,13 @@ class Network:
 class _Node:
     """What :meth:`Network._settle` reads of an endpoint node, found with one lookup."""
 
-    __slots__ = ("name", "endpoint", "drain", "slot", "last_snapshot")
+    __slots__ = ("name", "endpoint", "events", "slot", "last_snapshot")
 
-    def __init__(self, name: str, endpoint: Any, drain: Callable[[], Iterable[Any]] | None,
+    def __init__(self, name: str, endpoint: Any, events: deque[Any] | None,
                  slot: _TimerSlot) -> None:
         self.name = name
         self.endpoint = endpoint
-        self.drain = drain  # the endpoint's drain_events, if it has one
+        self.events = events  # the endpoint's event_queue, if it has one (read in place)
         self.slot = slot
         self.last_snapshot: tuple | None = None  # the snapshot_values() last recorded
 
