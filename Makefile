@@ -90,8 +90,16 @@ lint: $(STAMP)
 $(SETTINGS): binder/overrides.json $(STAMP)
 	install -D -m 644 binder/overrides.json $(SETTINGS)
 
+# JupyterLab's kernels listen on Unix sockets (the ipc transport), not on TCP ports: jupyter_client
+# picks a kernel's five ports by binding port 0 and closing it, and anything may take one before
+# the kernel binds it ("kernel died before replying to kernel_info", jupyter/jupyter_client#487).
+# jupyter_server puts them beside its kernels' connection files, in its runtime folder: here a
+# private one (mktemp -d: mode 0700) for this server alone, short enough for a socket's path
+# (108 bytes at most), removed when JupyterLab stops.
 lab: $(STAMP) $(SETTINGS)
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/00-start-here.ipynb
+	runtime=$$(mktemp -d /tmp/tcpedu-lab-XXXXXX) && trap 'rm -rf "$$runtime"' EXIT && \
+	JUPYTER_RUNTIME_DIR=$$runtime $(VENV)/bin/jupyter lab $(ALLOW_ROOT) --KernelManager.transport=ipc \
+	  notebooks/00-start-here.ipynb
 
 # The lab notebooks (student, solution and testing versions) from their one description.
 labs: $(STAMP)

@@ -73,7 +73,9 @@ class Classroom:
         self.api_token = secrets.token_hex(24)
         self.expose_app = expose_app
         self.log = log
-        self.state = Path(tempfile.mkdtemp(prefix="tcpedu-hub-"))
+        # In /tmp whatever TMPDIR says: the students' kernel sockets live under it, and a socket's
+        # path has at most 107 bytes (hub/jupyterhub_config.py, RUNTIME).
+        self.state = Path(tempfile.mkdtemp(prefix="tcpedu-hub-", dir="/tmp"))
         self.processes: list[subprocess.Popen] = []
         self.branch = ""
         self.repo_url = ""

@@ -52,12 +52,33 @@ c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
+
+# Kernels on Unix sockets, not TCP ports (hub/singleuser/jupyter_server_config.json: the ipc
+# transport): jupyter_client picks a kernel's five ports by binding port 0 and closing it, and with
+# many students' servers on one machine another process takes one before the kernel binds it now
+# and then, which kills the kernel before it answers (jupyter/jupyter_client#487). jupyter_server
+# puts the sockets beside its kernels' connection files, in its runtime folder: here one per
+# server, private (0700), and short enough for a socket's path (at most 107 bytes on Linux, 103
+# on macOS: this folder + "/kernel-<36-character id>-ipc-<n>").
+RUNTIME = STATE / "run"
+if len(os.fsencode(RUNTIME)) > 40:
+    raise ValueError(f"{RUNTIME} is too long a path for the student servers' kernel sockets")
+
+
+def runtime_dir(spawner) -> str:
+    """The student server's own runtime folder (JUPYTER_RUNTIME_DIR), made if need be."""
+    folder = RUNTIME / str(spawner.user.id)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(folder)
+
+
 # Students neither rebuild JupyterLab nor install extensions into the course's shared environment:
 # no build check on each page load (hub/singleuser/labconfig/page_config.json), extensions listed
 # read-only (each check ran node on the server, for every student).
 c.Spawner.environment = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "MPLBACKEND": "Agg",
                          "JUPYTERHUB_SINGLEUSER_APP": "jupyter_server.serverapp.ServerApp",
-                         "JUPYTER_CONFIG_PATH": str(HERE / "singleuser")}
+                         "JUPYTER_CONFIG_PATH": str(HERE / "singleuser"),
+                         "JUPYTER_RUNTIME_DIR": runtime_dir}
 args = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly"]
 if os.geteuid() == 0:

@@ -1,6 +1,8 @@
 """The classroom on a real JupyterHub (hub/): five students log in at once, each follows the
 nbgitpuller link, which pulls the course from a git server into their own server and opens
-notebook 02, runs it whole and sees its widgets with no widget error.
+notebook 02, runs it whole and sees its widgets with no widget error. Each student's kernel
+listens on Unix sockets in a private runtime folder of that student's server, not on TCP ports
+(tests/test_kernel_transport.py says why).
 
 Needs JupyterHub and nbgitpuller (hub/requirements.txt), configurable-http-proxy (npm, in
 hub/node_modules), git, Playwright and Debian's Chromium; ``make test`` installs them (and says
@@ -21,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hub"))
 from classroom import NOTEBOOK, PROXY, Classroom  # noqa: E402
+from test_kernel_transport import PROBE, assert_private_unix_sockets, socket_facts  # noqa: E402
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,6 +34,21 @@ WAIT_MS = 360_000  # five servers and kernels at once on a small, busy machine
 #: How often a page checks what it waits for (Playwright's default, every animation frame, kept
 #: five renderers drawing 60 frames a second for the whole wait).
 POLL_MS = 250
+#: Runs code in the notebook's kernel (through the hub's proxy and the server's websocket, as
+#: JupyterLab does): its stdout and its result's text.
+EXECUTE = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const stdout = []; let result = null;
+  const future = kernel.requestExecute({code, store_history: false});
+  future.onIOPub = (msg) => {
+    const c = msg.content;
+    if (msg.header.msg_type === 'stream') stdout.push(c.text);
+    else if (msg.header.msg_type === 'execute_result') result = c.data['text/plain'];
+    else if (msg.header.msg_type === 'error') stdout.push(`${c.ename}: ${c.evalue}`);
+  };
+  await future.done;
+  return {stdout: stdout.join(''), result};
+}"""
 ARTIFACTS = ROOT / "test-artifacts" / "hub"
 
 
@@ -78,8 +96,10 @@ async def _student(browser, room: Classroom, student: str) -> dict:
         await page.screenshot(path=str(ARTIFACTS / f"{student}.png"), full_page=True)
         text = await page.locator("body").inner_text()
         players = await page.locator(".tcpedu-player").count()
+        probe = await page.evaluate(EXECUTE, PROBE)
+        kernel = socket_facts(probe["stdout"].strip())  # while the kernel runs
         return {"student": student, "path": path, "text": text, "players": players,
-                "errors": errors, "url": page.url}
+                "errors": errors, "url": page.url, "probe": probe, "kernel": kernel}
     finally:
         await context.close()
 
@@ -125,3 +145,12 @@ def test_notebook_02_runs_whole_with_its_widgets_and_no_widget_error(visits):
         assert r["players"] >= 1, r["student"]
         assert not [e for e in r["errors"] if "widget" in e.lower() or "model" in e.lower()], \
             (r["student"], r["errors"])
+
+
+def test_each_students_kernel_listens_on_unix_sockets_in_their_servers_private_folder(visits):
+    results, _ = visits
+    for r in results:
+        assert r["probe"]["result"] == "2", (r["student"], r["probe"])
+        assert_private_unix_sockets(r["kernel"])
+        assert Path(r["kernel"]["folder"]).parent.name == "run", r["kernel"]
+    assert len({r["kernel"]["folder"] for r in results}) == STUDENTS  # one folder per server

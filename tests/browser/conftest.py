@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -77,6 +78,7 @@ class Background:
     def __init__(self, root: Path, home: Path, exports: Path) -> None:
         self.root, self.home, self.exports = root, home, exports
         self.lab: subprocess.Popen | None = None
+        self.runtime = ""  # JupyterLab's runtime folder: its kernels' sockets
         self.url = ""
         self.nbconvert: subprocess.Popen | None = None
         #: Whether the selected tests need the exported pages (made once JupyterLab has loaded).
@@ -87,8 +89,12 @@ class Background:
         """Start ``jupyter lab`` (token-less, on a free loopback port); :meth:`lab_url` waits."""
         port = _free_port()
         home = self.home
+        # Kernels on Unix sockets, as `make lab` starts them (tests/test_kernel_transport.py):
+        # no TCP port another process can take first (jupyter_client#487). They go in the
+        # runtime folder, private and short enough for a socket's path (pytest's is too long).
+        self.runtime = tempfile.mkdtemp(prefix="tcpedu-browser-", dir="/tmp")
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
-                   JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
+                   JUPYTER_RUNTIME_DIR=self.runtime, IPYTHONDIR=str(home / "ipython"),
                    JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), MPLBACKEND="Agg")
         # The settings the course ships (binder/overrides.json, also used by `make lab`): widget
@@ -111,7 +117,7 @@ class Background:
                  "--ServerApp.open_browser=False", f"--ServerApp.root_dir={self.root}",
                  "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True",
                  "--LabApp.news_url=None", "--ServerApp.port_retries=0", "--allow-root",
-                 "--LabApp.extension_manager=readonly"],
+                 "--LabApp.extension_manager=readonly", "--KernelManager.transport=ipc"],
                 stdout=out, stderr=subprocess.STDOUT, env=env, cwd=self.root)
         self.url = f"http://127.0.0.1:{port}"
 
@@ -160,6 +166,8 @@ class Background:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if self.runtime:
+            shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
