@@ -19,10 +19,9 @@ from ._common import (
     S_FIN_WAIT_1,
     S_LISTEN,
     S_SYN_RECEIVED,
-    S_SYN_SENT,
     S_TIME_WAIT,
-    SENDING_STATES,
     SYN,
+    SYNCHRONIZED_STATES,
     TEXT_STATES,
 )
 from .events import ChallengeAckSent, ConnectionReset, DataReceived, PeerClosed, SegmentIgnored
@@ -59,18 +58,18 @@ class Arrivals:
             raise ParameterError(f"receive() takes a Segment, not {type(segment).__name__}")
         self._now = now
         state = self.state
-        if segment.dst_port != self.local_port or state is S_CLOSED:
+        if (state in SYNCHRONIZED_STATES and segment.dst_port == self.local_port
+                and segment.src_port == self.remote_port):
+            self._on_synchronized(now, segment)  # every segment of a transfer: tested first
+        elif segment.dst_port != self.local_port or state is S_CLOSED:
             self._answer_no_connection(segment, "no connection on this port (§3.10.7.1)")
         elif state is S_LISTEN:
             self._on_listen(now, segment, src_ip)
         elif segment.src_port != self.remote_port:
             self._answer_no_connection(segment, "segment for another connection (§3.10.7.1)")
-        elif state is S_SYN_SENT:
+        else:  # SYN-SENT, the one state left
             self._on_syn_sent(now, segment)
-        else:
-            self._on_synchronized(now, segment)
-        if self._ack_now or self.state in SENDING_STATES:
-            self._output(now)
+        self._output(now)  # sends what the windows allow and an ACK if one is owed
 
     def _ignore(self, seg: Segment, reason: str) -> None:
         self._events.append(SegmentIgnored(seg.seq, reason))

@@ -7,7 +7,6 @@ A mixin of :class:`tcpedu.model.endpoint.Endpoint`; the connection variables liv
 from __future__ import annotations
 
 from ._common import (
-    ACK,
     ACK_STATES,
     F_ACK,
     F_FIN_ACK,
@@ -46,20 +45,20 @@ class Sending:
 
     def _emit(self, seq: int, flags: Flags, payload: bytes = b"",
               options: Options = NO_OPTIONS) -> None:
-        """Queue one outgoing segment; every segment but a RST or first SYN carries the ACK."""
-        has_ack = flags._value_ & ACK
-        if has_ack and self.sack_enabled and self._rcvq is not None and self._rcvq.ooo_bytes:
+        """Queue one outgoing segment with the ACK bit (``flags`` has it: every segment but a RST
+        or a SYN, which are built where they are sent) and the receive window; it carries the
+        ACK owed, so no delayed ACK is pending after it. A hot path (once per segment sent)."""
+        if self.sack_enabled and self._rcvq.ooo_bytes:  # SACK is only agreed with the peer's SYN
             options = Options(sack=self._rcvq.sack_blocks())
-        shift = self.rcv_wscale  # the window field, inline (once per segment sent)
+        shift = self.rcv_wscale  # the window field, inline
         window = (self.config.rcv_buffer - len(self._unread)) >> shift
         if window > 0xFFFF:
             window = 0xFFFF
         self._last_adv = window << shift
-        self._out.append(_segment(self.local_port, self.remote_port, seq,
-                                  self.rcv_nxt if has_ack else 0, flags, window, options, payload,
-                                  0))
-        if has_ack:
-            self._ack_now = False
+        self._out.append(_segment(self.local_port, self.remote_port, seq, self.rcv_nxt, flags,
+                                  window, options, payload, 0))
+        self._ack_now = False
+        if self._unacked_segs:  # a delayed-ACK timer is only armed with a segment unacked
             self._unacked_segs = 0
             if "delayed-ack" in self._timers:
                 self._cancel("delayed-ack")
@@ -110,11 +109,7 @@ class Sending:
         unacknowledged; ``Config.nodelay`` turns it off). In SACK recovery the flight is
         RFC 6675's pipe.
         """
-        buf = self._sndbuf
-        if not buf.size and not self._fin_queued:
-            if "persist" in self._timers:
-                self._cancel("persist")
-            return  # nothing to send (the common case on the receiving side)
+        buf = self._sndbuf  # not empty, or our FIN is queued (``_output`` checked)
         una = self.snd_una
         if una == self.iss:
             return  # nothing may follow a SYN that is not acknowledged yet
@@ -158,20 +153,25 @@ class Sending:
         return nxt == self.snd_max and small is not None and seq_gt(small, una)
 
     def _send_new(self, now: float, nxt: int, off: int, n: int) -> None:
-        """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back)."""
+        """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back); the last
+        bytes queued carry PSH, and our FIN if it is queued (a hot path: once per segment)."""
         buf = self._sndbuf
         end = off + n
-        last = end == buf.size
-        fin = last and self._fin_queued and self.state in FIN_STATES
-        flags = (F_FIN_PSH_ACK if fin else F_PSH_ACK) if last else F_ACK
-        new_nxt = (nxt + n + 1 if fin else nxt + n) & MASK
+        new_nxt = data_end = (nxt + n) & MASK
+        if end != buf.size:
+            flags = F_ACK
+        elif self._fin_queued and self.state in FIN_STATES:
+            flags = F_FIN_PSH_ACK
+            new_nxt = (data_end + 1) & MASK
+        else:
+            flags = F_PSH_ACK
         snd_max = self.snd_max
         if nxt != snd_max and (nxt - snd_max) & MASK >= HALF:  # seq_lt(nxt, snd_max)
             self._events.append(Retransmitted(nxt, self._rexmit_reason))
         elif self.recovery.rtt_seq is None:
-            self.recovery.time_segment((nxt + n) & MASK, now)
+            self.recovery.time_segment(data_end, now)
         if n < self.mss:
-            self._small_end = (nxt + n) & MASK
+            self._small_end = data_end
         self._emit(nxt, flags, buf.slice(off, end))
         self.snd_nxt = new_nxt
         ahead = (new_nxt - snd_max) & MASK
