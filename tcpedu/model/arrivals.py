@@ -424,7 +424,8 @@ class Arrivals:
             self._ignore(seg, "ACK for data never sent: answered by an ACK (§3.10.7.4)")
             self._ack_now = True
             return False
-        if (ack - una) & MASK >= HALF:  # seq_lt(ack, SND.UNA)
+        acked = (ack - una) & MASK
+        if acked >= HALF:  # seq_lt(ack, SND.UNA)
             if self.config.challenge_ack and seq_lt(ack, seq_add(una, -self.max_snd_wnd)):
                 self._ignore(seg, "ACK too old: challenge ACK (RFC 5961 §5.2)")
                 self._challenge_ack(now, seg, "ACK below SND.UNA - MAX.SND.WND (RFC 5961 §5.2)")
@@ -433,8 +434,8 @@ class Arrivals:
         new_wnd = seg.window << (self.snd_wscale if scale is None else scale)
         if self.sack_enabled and seg.options.sack:
             self.recovery.update_scoreboard(seg.options.sack, una, self.snd_max)
-        if ack != una:
-            self._on_new_ack(now, ack)
+        if acked:
+            self._on_new_ack(now, ack, acked)
         elif (not seg.payload and not seg.flags._value_ & (SYN | FIN) and new_wnd == self.snd_wnd
               and self.snd_max != una and self.snd_wnd > 0):
             self._on_dup_ack(now)
@@ -459,8 +460,8 @@ class Arrivals:
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
 
-    def _on_new_ack(self, now: float, ack: int) -> None:
-        acked = (ack - self.snd_una) & MASK  # seq_diff: the caller checked SND.UNA < ack
+    def _on_new_ack(self, now: float, ack: int, acked: int) -> None:
+        """SND.UNA advances to ``ack``, ``acked`` bytes on (the caller checked SND.UNA < ack)."""
         buf_seq = self._buf_seq
         k = (ack - buf_seq) & MASK  # seq_diff(ack, buf_seq) when below HALF
         data_acked = 0
@@ -473,12 +474,13 @@ class Arrivals:
         if (self.snd_nxt - ack) & MASK >= HALF:  # seq_lt(SND.NXT, ack)
             self.snd_nxt = ack
         self.retries = 0
-        resend = self.recovery.on_new_ack(now, ack, acked, data_acked, self.snd_max)
+        snd_max = self.snd_max  # resending below does not move it
+        resend = self.recovery.on_new_ack(now, ack, acked, data_acked, snd_max)
         if resend is not None:
             self._retransmit(now, resend[0], resend[1], "fast")
         elif self.sack_enabled and self.cc.in_recovery:
             self._sack_recovery(now)
-        if self.snd_max == ack:
+        if snd_max == ack:
             self._cancel("rto")
         else:
             self._arm("rto", now + self.rtt.rto)  # RFC 6298 §5.3
@@ -500,28 +502,29 @@ class Arrivals:
     def _accept_text(self, now: float, seq: int, payload: bytes, fin: bool) -> bool:
         """Seventh and eighth steps of §3.10.7.4; returns True when the FIN came in order."""
         q = self._rcvq
-        assert q is not None
         cfg = self.config
         if cfg.receiver == "gbn" and seq_gt(seq, self.rcv_nxt):
             self._events.append(SegmentIgnored(seq, "Go-Back-N receiver discards out-of-order "
                                                     "data"))
             self._ack_now = True
             return False
-        had_gap = q.ooo_bytes > 0
-        data, fin_now = q.add(seq, payload, fin)
-        self.rcv_nxt = q.rcv_nxt
-        if data:
-            if self.reading_paused or cfg.app_read_rate:
-                self._deliver(now, data)
-            else:  # _deliver's common case, inline
-                self.bytes_delivered += len(data)
-                self._events.append(_data_received(data))
-            self._unacked_segs += 1
-        if not data or had_gap or q.ooo_bytes or fin_now:
-            self._ack_now = True  # out of order, duplicate, gap filled, FIN: ACK at once
-        elif cfg.delayed_ack is None or self._unacked_segs >= 2:
-            self._ack_now = True
-        elif "delayed-ack" not in self._timers:
+        had_gap = q.ooo_bytes
+        data, fin_now = q.add(seq, payload, fin)  # type: ignore[union-attr]
+        self.rcv_nxt = q.rcv_nxt  # type: ignore[union-attr]
+        if not data:
+            self._ack_now = True  # out of order or a duplicate: ACK at once
+            return fin_now
+        if self.reading_paused or cfg.app_read_rate:
+            self._deliver(now, data)
+        else:  # _deliver's common case, inline
+            self.bytes_delivered += len(data)
+            self._events.append(_data_received(data))
+        self._unacked_segs = unacked = self._unacked_segs + 1
+        if had_gap or q.ooo_bytes or fin_now or unacked >= 2 or cfg.delayed_ack is None:
+            self._ack_now = True  # gap filled, still out of order, FIN, or every second segment
+        else:
+            # The first segment not acknowledged: no delayed-ACK timer is armed (one is armed
+            # only here, and the ACK that resets the count cancels it; see _emit).
             self._arm("delayed-ack", now + cfg.delayed_ack)
         return fin_now
 

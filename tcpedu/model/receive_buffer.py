@@ -39,14 +39,18 @@ class ReassemblyQueue:
         """
         nxt = self._nxt
         rcv_nxt = self.rcv_nxt
+        if seq == rcv_nxt and data and not fin and not self._blocks:  # the common case
+            n = len(data)  # in order, no gap, no FIN on it
+            self.rcv_nxt = (rcv_nxt + n) & 0xFFFFFFFF  # _advance(nxt + n), inline
+            self._nxt = nxt + n
+            return data, (self._fin is not None and self._take_fin())
         start = nxt if seq == rcv_nxt else nxt + seq_diff(seq, rcv_nxt)
         end = start + len(data)
         if fin and not self.fin_received:
             self._fin = end
-        if start == nxt and end > nxt and not self._blocks:  # in order, no gap: the common case
-            self.rcv_nxt = (rcv_nxt + end - nxt) & 0xFFFFFFFF  # _advance(end), inline
-            self._nxt = end
-            return data, (self._fin is not None and self._take_fin())
+        if start == nxt and end > nxt and not self._blocks:  # in order, no gap
+            self._advance(end)
+            return data, self._take_fin()
         if end <= self._nxt:
             return b"", self._take_fin()
         if start < self._nxt:

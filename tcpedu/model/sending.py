@@ -119,15 +119,17 @@ class Sending:
         cwnd = cc.cwnd
         if cwnd < wnd:
             wnd = cwnd  # min(SND.WND, cwnd), without min()'s call
-        reduction = self.recovery.pipe_reduction(una, self.snd_max) if cc.in_recovery else 0
-        nagle = not self.config.nodelay
+        # What the windows leave past the flight (in SACK recovery RFC 6675's pipe counts, not
+        # the flight: ``reduction`` is how much less than the flight it is).
+        room = wnd + (self.recovery.pipe_reduction(una, self.snd_max) if cc.in_recovery else 0)
+        buf_seq = self._buf_seq
+        nxt = self.snd_nxt
         sent = waiting = False
         while True:
-            nxt = self.snd_nxt
-            off = (nxt - self._buf_seq) & MASK  # never negative once the SYN is acknowledged
+            off = (nxt - buf_seq) & MASK  # never negative once the SYN is acknowledged
             avail = buf.size - off
             if avail > 0:
-                usable = wnd - ((nxt - una) & MASK) + reduction
+                usable = room - ((nxt - una) & MASK)
                 if usable <= 0:
                     break
                 n = mss if mss < avail else avail
@@ -136,9 +138,9 @@ class Sending:
                         waiting = True  # silly-window avoidance: wait for a fuller window
                         break
                     n = usable
-                elif n < mss and nagle and self._nagle_holds(nxt, una):
+                elif n < mss and not self.config.nodelay and self._nagle_holds(nxt, una):
                     break  # Nagle: a short segment waits for the earlier short one's ACK
-                self._send_new(now, nxt, off, n)
+                nxt = self._send_new(now, nxt, off, n)
                 sent = True
                 continue
             if self._fin_queued and avail == 0 and self.state in FIN_STATES:
@@ -152,9 +154,10 @@ class Sending:
         small = self._small_end
         return nxt == self.snd_max and small is not None and seq_gt(small, una)
 
-    def _send_new(self, now: float, nxt: int, off: int, n: int) -> None:
+    def _send_new(self, now: float, nxt: int, off: int, n: int) -> int:
         """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back); the last
-        bytes queued carry PSH, and our FIN if it is queued (a hot path: once per segment)."""
+        bytes queued carry PSH, and our FIN if it is queued (a hot path: once per segment).
+        Returns the new SND.NXT."""
         buf = self._sndbuf
         end = off + n
         new_nxt = data_end = (nxt + n) & MASK
@@ -178,6 +181,7 @@ class Sending:
         if 0 < ahead < HALF:  # seq_gt(new_nxt, snd_max)
             self.bytes_sent += ahead
             self.snd_max = new_nxt
+        return new_nxt
 
     def _send_fin(self, nxt: int) -> None:
         if seq_lt(nxt, self.snd_max):
@@ -190,6 +194,8 @@ class Sending:
     def _after_send(self, now: float, sent: bool, waiting: bool) -> None:
         """Arm the retransmission, persist or silly-window override timer as the case needs."""
         timers = self._timers
+        if "rto" in timers and self.snd_wnd and not waiting and "persist" not in timers:
+            return  # the common case: none of the steps below arms or cancels anything
         if sent and "rto" not in timers:
             self._arm("rto", now + self.rtt.rto)
         if self.snd_wnd == 0:
