@@ -308,11 +308,22 @@ class Arrivals:
         that fits the window, an ACK of nothing new (SEG.ACK = SND.UNA), no SYN, RST or FIN, no
         SACK blocks, in a state that takes text. The general path's steps reduce to these (a
         documented hot path, kept in step with it): the ACK field only updates the send window
-        (§3.10.7.4 fifth: not a duplicate ACK, since the segment carries text), then the text
-        (seventh); the FIN step only matters if the text reaches a FIN that came earlier."""
+        (§3.10.7.4 fifth: not a duplicate ACK, since the segment carries text; the window step
+        of :meth:`_process_ack`, with SEG.ACK = SND.UNA), then the text (seventh); the FIN step
+        only matters if the text reaches a FIN that came earlier."""
         sseq = seg.seq
         ack = seg.ack
-        self._update_window(sseq, ack, seg.window << self.snd_wscale, ack)  # SEG.ACK = SND.UNA
+        wl1 = self.snd_wl1
+        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
+            new_wnd = seg.window << self.snd_wscale
+            if new_wnd and not self.snd_wnd and "persist" in self._timers:
+                self.snd_nxt = ack  # resend from SND.UNA (see _process_ack)
+                self._rexmit_reason = "window"
+            self.snd_wnd = new_wnd
+            self.snd_wl1 = sseq
+            self.snd_wl2 = ack
+            if new_wnd > self.max_snd_wnd:
+                self.max_snd_wnd = new_wnd
         if self._accept_text(now, sseq, payload, False):
             self._text_and_fin_after(now, self.state, True, False)
 
@@ -417,10 +428,11 @@ class Arrivals:
     # -- the ACK field (§3.10.7.4 fifth) --------------------------------------------------
     def _process_ack(self, now: float, seg: Segment, scale: int | None = None) -> bool:
         """§3.10.7.4 fifth (ACK field) with RFC 5961 §5; False when the segment must be dropped.
-        ``scale``: the window shift to use (0 for a SYN,ACK; None: the connection's)."""
+        ``scale``: the window shift to use (0 for a SYN,ACK; None: the connection's). A hot path
+        (once per ACK a sender gets): sequence comparisons are inline."""
         ack = seg.ack
         una = self.snd_una
-        if 0 < (ack - self.snd_max) & MASK < HALF:  # seq_gt(ack, SND.MAX), inline (hot path)
+        if 0 < (ack - self.snd_max) & MASK < HALF:  # seq_gt(ack, SND.MAX)
             self._ignore(seg, "ACK for data never sent: answered by an ACK (§3.10.7.4)")
             self._ack_now = True
             return False
@@ -439,26 +451,24 @@ class Arrivals:
         elif (not seg.payload and not seg.flags._value_ & (SYN | FIN) and new_wnd == self.snd_wnd
               and self.snd_max != una and self.snd_wnd > 0):
             self._on_dup_ack(now)
-        self._update_window(seg.seq, ack, new_wnd, una)
-        return True
-
-    def _update_window(self, sseq: int, ack: int, new_wnd: int, una: int) -> None:
-        """The window update of §3.10.7.4 (fifth step): only from a segment newer than the last
-        one that set it (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and
-        seq_ge(SEG.ACK, SND.WL2), inline). ``una``: SND.UNA before this segment's ACK."""
+        # The window update: only from a segment newer than the last one that set it
+        # (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and seq_ge(SEG.ACK, SND.WL2)).
+        sseq = seg.seq
         wl1 = self.snd_wl1
         if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
             if new_wnd and not self.snd_wnd and "persist" in self._timers:
                 # The window opened while we were probing: resend from SND.UNA, so a probe
                 # byte the receiver refused goes out again with the data (as BSD retracts
                 # snd_nxt), instead of waiting for a timeout.
-                self.snd_nxt = una if ack == una else self.snd_nxt
+                if not acked:
+                    self.snd_nxt = una
                 self._rexmit_reason = "window"
             self.snd_wnd = new_wnd
             self.snd_wl1 = sseq
             self.snd_wl2 = ack
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
+        return True
 
     def _on_new_ack(self, now: float, ack: int, acked: int) -> None:
         """SND.UNA advances to ``ack``, ``acked`` bytes on (the caller checked SND.UNA < ack)."""

@@ -18,8 +18,9 @@ __all__ = ["Timers"]
 _timer_armed, _timer_cancelled = maker(TimerArmed), maker(TimerCancelled)  # once per segment or so
 
 #: One TimerCancelled per timer name, shared (a frozen value; a cancel comes once per segment or
-#: so, and there are only a few timer names).
-_CANCELLED: dict[str, TimerCancelled] = {}
+#: so, and there are only these timer names).
+_CANCELLED = {name: _timer_cancelled(name)
+              for name in ("rto", "delayed-ack", "persist", "time-wait", "app-read")}
 
 
 class Timers:
@@ -47,10 +48,7 @@ class Timers:
 
     def _cancel(self, name: str) -> None:
         if self._timers.pop(name, None) is not None:
-            event = _CANCELLED.get(name)
-            if event is None:
-                event = _CANCELLED[name] = _timer_cancelled(name)
-            self._events.append(event)
+            self._events.append(_CANCELLED[name])
 
     def _cancel_all(self) -> None:
         for name in list(self._timers):
