@@ -53,6 +53,13 @@ class Arrivals:
 
         ``src_ip`` is the IP address it came from (a listening endpoint learns its peer's
         address from it, which RFC 6528's ISN needs).
+
+        A documented hot path (every segment of a transfer comes here): in a synchronized state
+        the two common cases of §3.10.7.4, an ACK segment at RCV.NXT with no SYN, RST or FIN
+        and no text from the peer's SYN waiting, take a short path kept in step with
+        :meth:`_on_synchronized`'s steps: a data receiver's text (:meth:`_next_text`) and a
+        data sender's bare ACK (acceptable whatever the window, nothing to trim: the steps
+        reduce to the ACK field and, if it acknowledges our FIN, the eighth step).
         """
         if not isinstance(segment, Segment):
             raise ParameterError(f"receive() takes a Segment, not {type(segment).__name__}")
@@ -60,7 +67,25 @@ class Arrivals:
         state = self.state
         if (state in SYNCHRONIZED_STATES and segment.dst_port == self.local_port
                 and segment.src_port == self.remote_port):
-            self._on_synchronized(now, segment)  # every segment of a transfer: tested first
+            payload = segment.payload
+            if (segment.flags._value_ & _CONTROL != ACK or segment.seq != self.rcv_nxt
+                    or self._syn_queued is not None):
+                self._on_synchronized(now, segment)
+            elif payload:
+                if (segment.ack == self.snd_una and state in TEXT_STATES
+                        and len(payload) <= self.config.rcv_buffer - len(self._unread)
+                        and not (self.sack_enabled and segment.options.sack)):
+                    self._next_text(now, segment, payload)  # the data receiver's common case
+                else:
+                    self._on_synchronized(now, segment)
+            elif state is S_SYN_RECEIVED:
+                self._on_synchronized(now, segment)
+            else:  # the data sender's common case: a bare ACK
+                fin_queued = self._fin_queued
+                fin_was_acked = fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
+                if (self._process_ack(now, segment, None) and fin_queued and not fin_was_acked
+                        and 0 < (self.snd_una - self._fin_seq) & MASK < HALF):
+                    self._text_and_fin(now, segment.seq, payload, False, True)
         elif segment.dst_port != self.local_port or state is S_CLOSED:
             self._answer_no_connection(segment, "no connection on this port (§3.10.7.1)")
         elif state is S_LISTEN:
@@ -234,31 +259,11 @@ class Arrivals:
         self._ack_now = True
 
     def _on_synchronized(self, now: float, seg: Segment) -> None:
-        """§3.10.7.4 for SYN-RECEIVED onwards. A documented hot path (every data segment and
-        ACK of a transfer comes here): the common case, an in-window segment at RCV.NXT, takes
-        no detour; the rare ones are handed to the helpers below."""
+        """§3.10.7.4 for SYN-RECEIVED onwards, every step (:meth:`receive` takes the common
+        cases a shorter way); the rare cases are handed to the helpers below."""
         state = self.state
         flags = seg.flags._value_
         payload = seg.payload
-        if payload:
-            if (flags & _CONTROL == ACK and seg.seq == self.rcv_nxt
-                    and seg.ack == self.snd_una and state in TEXT_STATES
-                    and len(payload) <= self.config.rcv_buffer - len(self._unread)
-                    and self._syn_queued is None and not (self.sack_enabled and seg.options.sack)):
-                self._next_text(now, seg, payload)  # the data receiver's common case
-                return
-        elif (flags & _CONTROL == ACK and seg.seq == self.rcv_nxt and state is not S_SYN_RECEIVED
-              and self._syn_queued is None):
-            # The data sender's common case, a bare ACK at RCV.NXT: acceptable whatever the
-            # window, nothing to trim, no SYN, RST or FIN; with no text from the SYN waiting,
-            # the steps below reduce to the ACK field and, if it acknowledges our FIN, the
-            # eighth step (kept in step with them).
-            fin_queued = self._fin_queued
-            fin_was_acked = fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
-            if (self._process_ack(now, seg, None) and fin_queued and not fin_was_acked
-                    and 0 < (self.snd_una - self._fin_seq) & MASK < HALF):
-                self._text_and_fin(now, seg.seq, payload, False, True)
-            return
         scale = None
         if flags & SYN and state is S_SYN_RECEIVED and not flags & RST:
             handled = self._syn_in_syn_received(now, seg)

@@ -119,9 +119,8 @@ class ReassemblyQueue:
 
     def ranges(self) -> tuple[tuple[int, int], ...]:
         """Out-of-order ranges held, as ``(start, end)`` sequence numbers (end exclusive)."""
-        base = self.rcv_nxt
-        return tuple((seq_add(base, s - self._nxt), seq_add(base, e - self._nxt))
-                     for s, e, _ in self._blocks)
+        base = self._base  # offsets count from it: RCV.NXT is base + _nxt (mod 2**32)
+        return tuple(((base + s) & 0xFFFFFFFF, (base + e) & 0xFFFFFFFF) for s, e, _ in self._blocks)
 
     def sack_blocks(self, limit: int = 3) -> tuple[tuple[int, int], ...]:
         """Up to ``limit`` SACK blocks, the one holding the latest arrival first (RFC 2018 §4)."""
