@@ -68,6 +68,17 @@ class SendBuffer:
         self._start = 0
         self._head = b""
 
+    def slices(self, begin: int, size: int, count: int) -> list[bytes]:
+        """``count`` consecutive slices of ``size`` bytes from ``begin``: ``[self.slice(b, b +
+        size) for b in range(begin, begin + count * size, size)]``, cut from the first chunk
+        when they lie in it (``begin`` and ``size`` must not be negative)."""
+        start = self._start + begin
+        end = start + count * size
+        if end <= len(self._head):
+            head = self._head
+            return [head[s:s + size] for s in range(start, end, size)]
+        return [self.slice(b, b + size) for b in range(begin, begin + count * size, size)]
+
     def slice(self, begin: int, end: int) -> bytes:
         """``bytes(self)[begin:end]``, copying only those bytes when the range is inside the
         buffer (the usual case: one segment's worth, within the first chunk)."""

@@ -38,10 +38,23 @@ class Sending:
     __slots__ = ()
 
     def _window_field(self) -> int:
-        adv = self.config.rcv_buffer - len(self._unread)
-        value = min(adv >> self.rcv_wscale, 0xFFFF)
-        self._last_adv = value << self.rcv_wscale
+        """The window field of a segment we send (the free receive buffer, scaled, at most
+        16 bits); remembers what it advertised."""
+        shift = self.rcv_wscale
+        value = (self.config.rcv_buffer - len(self._unread)) >> shift
+        if value > 0xFFFF:
+            value = 0xFFFF
+        self._last_adv = value << shift
         return value
+
+    def _ack_sent(self) -> None:
+        """A segment carrying our ACK left: no ACK is owed, none is delayed (a delayed-ACK timer
+        is only armed with a segment unacknowledged)."""
+        self._ack_now = False
+        if self._unacked_segs:
+            self._unacked_segs = 0
+            if "delayed-ack" in self._timers:
+                self._cancel("delayed-ack")
 
     def _emit(self, seq: int, flags: Flags, payload: bytes = b"",
               options: Options = NO_OPTIONS) -> None:
@@ -50,15 +63,15 @@ class Sending:
         ACK owed, so no delayed ACK is pending after it. A hot path (once per segment sent)."""
         if self.sack_enabled and self._rcvq.ooo_bytes:  # SACK is only agreed with the peer's SYN
             options = Options(sack=self._rcvq.sack_blocks())
-        shift = self.rcv_wscale  # the window field, inline
+        shift = self.rcv_wscale  # _window_field, inline
         window = (self.config.rcv_buffer - len(self._unread)) >> shift
         if window > 0xFFFF:
             window = 0xFFFF
         self._last_adv = window << shift
         self._out.append(_segment(self.local_port, self.remote_port, seq, self.rcv_nxt, flags,
                                   window, options, payload, 0))
-        self._ack_now = False
-        if self._unacked_segs:  # a delayed-ACK timer is only armed with a segment unacked
+        self._ack_now = False  # _ack_sent, inline
+        if self._unacked_segs:
             self._unacked_segs = 0
             if "delayed-ack" in self._timers:
                 self._cancel("delayed-ack")
@@ -132,6 +145,13 @@ class Sending:
                 usable = room - ((nxt - una) & MASK)
                 if usable <= 0:
                     break
+                if mss < avail and mss <= usable and nxt == self.snd_max:
+                    # Full segments of new data, short of the end of what is queued, as many
+                    # as the window takes: the steps below would send each as it is.
+                    count = (usable if usable < avail else avail - 1) // mss
+                    nxt = self._send_run(now, nxt, off, count)
+                    sent = True
+                    continue
                 n = mss if mss < avail else avail
                 if usable < n:
                     if usable < self.max_snd_wnd >> 1:
@@ -182,6 +202,31 @@ class Sending:
             self.bytes_sent += ahead
             self.snd_max = new_nxt
         return new_nxt
+
+    def _send_run(self, now: float, nxt: int, off: int, count: int) -> int:
+        """``count`` full-sized segments of new data from ``nxt`` = SND.MAX (``off`` in the send
+        buffer), none reaching the end of what is queued. A documented hot path (most data
+        segments of a transfer), kept in step with :meth:`_send_new` and :meth:`_emit` for
+        each segment, which reduce to this: no PSH or FIN, nothing resent, the first one timed
+        if none is, the same window field and SACK blocks for all, the owed ACK settled once.
+        Returns the new SND.NXT (and SND.MAX)."""
+        mss = self.mss
+        if self.recovery.rtt_seq is None:
+            self.recovery.time_segment((nxt + mss) & MASK, now)
+        options = NO_OPTIONS
+        if self.sack_enabled and self._rcvq.ooo_bytes:
+            options = Options(sack=self._rcvq.sack_blocks())
+        window = self._window_field()
+        out = self._out
+        local_port, remote_port, rcv_nxt = self.local_port, self.remote_port, self.rcv_nxt
+        for payload in self._sndbuf.slices(off, mss, count):
+            out.append(_segment(local_port, remote_port, nxt, rcv_nxt, F_ACK, window, options,
+                                payload, 0))
+            nxt = (nxt + mss) & MASK
+        self.snd_nxt = self.snd_max = nxt
+        self.bytes_sent += count * mss
+        self._ack_sent()
+        return nxt
 
     def _send_fin(self, nxt: int) -> None:
         if seq_lt(nxt, self.snd_max):
