@@ -314,8 +314,9 @@ class Arrivals:
         SACK blocks, in a state that takes text. The general path's steps reduce to these (a
         documented hot path, kept in step with it): the ACK field only updates the send window
         (§3.10.7.4 fifth: not a duplicate ACK, since the segment carries text; the window step
-        of :meth:`_process_ack`, with SEG.ACK = SND.UNA), then the text (seventh); the FIN step
-        only matters if the text reaches a FIN that came earlier."""
+        of :meth:`_process_ack`, with SEG.ACK = SND.UNA), then the text (seventh: with no gap
+        held and the application reading, :meth:`_accept_text` reduces to delivering it all);
+        the FIN step only matters if the text reaches a FIN that came earlier."""
         sseq = seg.seq
         ack = seg.ack
         wl1 = self.snd_wl1
@@ -329,7 +330,21 @@ class Arrivals:
             self.snd_wl2 = ack
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
-        if self._accept_text(now, sseq, payload, False):
+        q = self._rcvq
+        cfg = self.config
+        if q.ooo_bytes or self.reading_paused or cfg.app_read_rate:  # type: ignore[union-attr]
+            fin_now = self._accept_text(now, sseq, payload, False)  # a gap, or a slow reader
+        else:
+            fin_now = q.add(sseq, payload, False)[1]  # type: ignore[union-attr]
+            self.rcv_nxt = q.rcv_nxt  # type: ignore[union-attr]
+            self.bytes_delivered += len(payload)
+            self._events.append(_data_received(payload))
+            self._unacked_segs = unacked = self._unacked_segs + 1
+            if fin_now or unacked >= 2 or cfg.delayed_ack is None:
+                self._ack_now = True
+            else:
+                self._arm("delayed-ack", now + cfg.delayed_ack)  # none is armed (_accept_text)
+        if fin_now:
             self._text_and_fin_after(now, self.state, True, False)
 
     def _fin_in_time_wait(self, now: float, seg: Segment) -> bool:
@@ -460,7 +475,7 @@ class Arrivals:
         # (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and seq_ge(SEG.ACK, SND.WL2)).
         sseq = seg.seq
         wl1 = self.snd_wl1
-        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
+        if (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF) or (wl1 - sseq) & MASK >= HALF:
             if new_wnd and not self.snd_wnd and "persist" in self._timers:
                 # The window opened while we were probing: resend from SND.UNA, so a probe
                 # byte the receiver refused goes out again with the data (as BSD retracts

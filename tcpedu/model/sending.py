@@ -151,6 +151,8 @@ class Sending:
                     count = (usable if usable < avail else avail - 1) // mss
                     nxt = self._send_run(now, nxt, off, count)
                     sent = True
+                    if usable == count * mss:
+                        break  # the window is full (as the next round would find)
                     continue
                 n = mss if mss < avail else avail
                 if usable < n:
