@@ -335,7 +335,7 @@ class Arrivals:
         if q.ooo_bytes or self.reading_paused or cfg.app_read_rate:  # type: ignore[union-attr]
             fin_now = self._accept_text(now, sseq, payload, False)  # a gap, or a slow reader
         else:
-            fin_now = q.add(sseq, payload, False)[1]  # type: ignore[union-attr]
+            fin_now = q.add_next(len(payload))  # type: ignore[union-attr]
             self.rcv_nxt = q.rcv_nxt  # type: ignore[union-attr]
             self.bytes_delivered += len(payload)
             self._events.append(_data_received(payload))

@@ -39,11 +39,6 @@ class ReassemblyQueue:
         """
         nxt = self._nxt
         rcv_nxt = self.rcv_nxt
-        if seq == rcv_nxt and data and not fin and not self._blocks:  # the common case
-            n = len(data)  # in order, no gap, no FIN on it
-            self.rcv_nxt = (rcv_nxt + n) & 0xFFFFFFFF  # _advance(nxt + n), inline
-            self._nxt = nxt + n
-            return data, (self._fin is not None and self._take_fin())
         start = nxt if seq == rcv_nxt else nxt + seq_diff(seq, rcv_nxt)
         end = start + len(data)
         if fin and not self.fin_received:
@@ -76,6 +71,14 @@ class ReassemblyQueue:
         if start < end:
             self._insert(start, end, data)
         return b"", False
+
+    def add_next(self, n: int) -> bool:
+        """``add(rcv_nxt, data)`` for ``n`` > 0 bytes of ``data`` when no out-of-order data is
+        held (``ooo_bytes`` is 0), for a caller that knows this: they are all in order now.
+        Returns whether they reach a FIN that came earlier."""
+        self._nxt += n
+        self.rcv_nxt = (self.rcv_nxt + n) & 0xFFFFFFFF  # _advance, inline
+        return self._fin is not None and self._take_fin()
 
     def _advance(self, new_nxt: int) -> None:
         self.rcv_nxt = seq_add(self.rcv_nxt, new_nxt - self._nxt)
