@@ -70,3 +70,13 @@ def test_slices_are_consecutive_slices(chunks: list[bytes], consumed: int, begin
     buf.consume(consumed)
     expected = [buf.slice(b, b + size) for b in range(begin, begin + count * size, size)]
     assert buf.slices(begin, size, count) == expected
+
+
+@given(st.lists(st.binary(min_size=1, max_size=30), max_size=5), st.integers(-5, 200))
+def test_consume_says_how_many_bytes_went(chunks: list[bytes], n: int) -> None:
+    buf = SendBuffer()
+    for chunk in chunks:
+        buf.append(chunk)
+    whole = b"".join(chunks)
+    assert buf.consume(n) == min(max(n, 0), len(whole))
+    assert bytes(buf) == whole[max(n, 0):] and buf.slice(0, 5) == whole[max(n, 0):][:5]

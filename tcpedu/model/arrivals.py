@@ -496,9 +496,7 @@ class Arrivals:
         k = (ack - buf_seq) & MASK  # seq_diff(ack, buf_seq) when below HALF
         data_acked = 0
         if 0 < k < HALF:
-            buf = self._sndbuf
-            data_acked = k if k < buf.size else buf.size
-            buf.consume(data_acked)
+            data_acked = self._sndbuf.consume(k)  # past the buffer: our FIN
             self._buf_seq = (buf_seq + data_acked) & MASK
         self.snd_una = ack
         if (self.snd_nxt - ack) & MASK >= HALF:  # seq_lt(SND.NXT, ack)

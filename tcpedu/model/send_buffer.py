@@ -45,14 +45,15 @@ class SendBuffer:
             self._chunks.append(chunk)
             self.size += len(data)
 
-    def consume(self, n: int) -> None:
-        """Drop the first ``n`` bytes (all of them if ``n`` is larger)."""
+    def consume(self, n: int) -> int:
+        """Drop the first ``n`` bytes (all of them if ``n`` is larger); returns how many went."""
         if n <= 0:
-            return
-        if n >= self.size:
+            return 0
+        size = self.size
+        if n >= size:
             self.clear()
-            return
-        self.size -= n
+            return size
+        self.size = size - n
         start = self._start + n
         chunks = self._chunks
         if start >= len(chunks[0]):
@@ -60,6 +61,7 @@ class SendBuffer:
                 start -= len(chunks.popleft())
             self._head = chunks[0]
         self._start = start
+        return n
 
     def clear(self) -> None:
         """Drop everything."""

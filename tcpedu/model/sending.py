@@ -37,16 +37,6 @@ class Sending:
 
     __slots__ = ()
 
-    def _window_field(self) -> int:
-        """The window field of a segment we send (the free receive buffer, scaled, at most
-        16 bits); remembers what it advertised."""
-        shift = self.rcv_wscale
-        value = (self.config.rcv_buffer - len(self._unread)) >> shift
-        if value > 0xFFFF:
-            value = 0xFFFF
-        self._last_adv = value << shift
-        return value
-
     def _ack_sent(self) -> None:
         """A segment carrying our ACK left: no ACK is owed, none is delayed (a delayed-ACK timer
         is only armed with a segment unacknowledged)."""
@@ -63,7 +53,7 @@ class Sending:
         ACK owed, so no delayed ACK is pending after it. A hot path (once per segment sent)."""
         if self.sack_enabled and self._rcvq.ooo_bytes:  # SACK is only agreed with the peer's SYN
             options = Options(sack=self._rcvq.sack_blocks())
-        shift = self.rcv_wscale  # _window_field, inline
+        shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
         window = (self.config.rcv_buffer - len(self._unread)) >> shift
         if window > 0xFFFF:
             window = 0xFFFF
@@ -169,7 +159,9 @@ class Sending:
                 self._send_fin(nxt)
                 sent = True
             break
-        self._after_send(now, sent, waiting)
+        timers = self._timers
+        if "rto" not in timers or not self.snd_wnd or waiting or "persist" in timers:
+            self._after_send(now, sent, waiting)  # else it would arm or cancel nothing
 
     def _nagle_holds(self, nxt: int, una: int) -> bool:
         """New short data waits while an earlier short segment is unacknowledged."""
@@ -218,7 +210,11 @@ class Sending:
         options = NO_OPTIONS
         if self.sack_enabled and self._rcvq.ooo_bytes:
             options = Options(sack=self._rcvq.sack_blocks())
-        window = self._window_field()
+        shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
+        window = (self.config.rcv_buffer - len(self._unread)) >> shift
+        if window > 0xFFFF:
+            window = 0xFFFF
+        self._last_adv = window << shift
         out = self._out
         local_port, remote_port, rcv_nxt = self.local_port, self.remote_port, self.rcv_nxt
         for payload in self._sndbuf.slices(off, mss, count):
@@ -227,7 +223,9 @@ class Sending:
             nxt = (nxt + mss) & MASK
         self.snd_nxt = self.snd_max = nxt
         self.bytes_sent += count * mss
-        self._ack_sent()
+        self._ack_now = False  # _ack_sent, inline
+        if self._unacked_segs:
+            self._ack_sent()
         return nxt
 
     def _send_fin(self, nxt: int) -> None:
@@ -241,8 +239,6 @@ class Sending:
     def _after_send(self, now: float, sent: bool, waiting: bool) -> None:
         """Arm the retransmission, persist or silly-window override timer as the case needs."""
         timers = self._timers
-        if "rto" in timers and self.snd_wnd and not waiting and "persist" not in timers:
-            return  # the common case: none of the steps below arms or cancels anything
         if sent and "rto" not in timers:
             self._arm("rto", now + self.rtt.rto)
         if self.snd_wnd == 0:
