@@ -24,7 +24,14 @@ from ._common import (
     SYNCHRONIZED_STATES,
     TEXT_STATES,
 )
-from .events import ChallengeAckSent, ConnectionReset, DataReceived, PeerClosed, SegmentIgnored
+from .events import (
+    ChallengeAckSent,
+    ConnectionReset,
+    DataReceived,
+    PeerClosed,
+    SegmentIgnored,
+    TimerArmed,
+)
 from .fastinit import maker
 from .receive_buffer import ReassemblyQueue
 from .segment import Flags, Segment
@@ -35,6 +42,7 @@ from .states import State, Trigger
 OUT_OF_WINDOW_ACK_INTERVAL = 0.5
 
 _data_received = maker(DataReceived)  # once per in-order data segment
+_timer_armed = maker(TimerArmed)  # once per new ACK (rto) or every second data segment
 
 #: The control bits that take a segment off the data receiver's common path (ACK must be set).
 _CONTROL = SYN | RST | FIN | ACK
@@ -80,10 +88,11 @@ class Arrivals:
                     self._on_synchronized(now, segment)
             elif state is S_SYN_RECEIVED:
                 self._on_synchronized(now, segment)
-            else:  # the data sender's common case: a bare ACK
-                fin_queued = self._fin_queued
-                fin_was_acked = fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
-                if (self._process_ack(now, segment, None) and fin_queued and not fin_was_acked
+            elif not self._fin_queued:  # the data sender's common case: a bare ACK
+                self._process_ack(now, segment)
+            else:  # ... after our CLOSE: did it acknowledge our FIN?
+                fin_was_acked = 0 < (self.snd_una - self._fin_seq) & MASK < HALF
+                if (self._process_ack(now, segment) and not fin_was_acked
                         and 0 < (self.snd_una - self._fin_seq) & MASK < HALF):
                     self._text_and_fin(now, segment.seq, payload, False, True)
         elif segment.dst_port != self.local_port or state is S_CLOSED:
@@ -342,8 +351,9 @@ class Arrivals:
             self._unacked_segs = unacked = self._unacked_segs + 1
             if fin_now or unacked >= 2 or cfg.delayed_ack is None:
                 self._ack_now = True
-            else:
-                self._arm("delayed-ack", now + cfg.delayed_ack)  # none is armed (_accept_text)
+            else:  # none is armed (see _accept_text); _arm, inline
+                deadline = self._timers["delayed-ack"] = now + cfg.delayed_ack
+                self._events.append(_timer_armed("delayed-ack", deadline))
         if fin_now:
             self._text_and_fin_after(now, self.state, True, False)
 
@@ -510,8 +520,9 @@ class Arrivals:
             self._sack_recovery(now)
         if snd_max == ack:
             self._cancel("rto")
-        else:
-            self._arm("rto", now + self.rtt.rto)  # RFC 6298 §5.3
+        else:  # RFC 6298 §5.3 (_arm, inline)
+            deadline = self._timers["rto"] = now + self.rtt.rto
+            self._events.append(_timer_armed("rto", deadline))
 
     def _on_dup_ack(self, now: float) -> None:
         una = self.snd_una
