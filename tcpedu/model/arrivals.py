@@ -541,6 +541,7 @@ class Arrivals:
     def _accept_text(self, now: float, seq: int, payload: bytes, fin: bool) -> bool:
         """Seventh and eighth steps of §3.10.7.4; returns True when the FIN came in order."""
         q = self._rcvq
+        assert q is not None
         cfg = self.config
         if cfg.receiver == "gbn" and seq_gt(seq, self.rcv_nxt):
             self._events.append(SegmentIgnored(seq, "Go-Back-N receiver discards out-of-order "
@@ -548,8 +549,8 @@ class Arrivals:
             self._ack_now = True
             return False
         had_gap = q.ooo_bytes
-        data, fin_now = q.add(seq, payload, fin)  # type: ignore[union-attr]
-        self.rcv_nxt = q.rcv_nxt  # type: ignore[union-attr]
+        data, fin_now = q.add(seq, payload, fin)
+        self.rcv_nxt = q.rcv_nxt
         if not data:
             self._ack_now = True  # out of order or a duplicate: ACK at once
             return fin_now
@@ -563,7 +564,8 @@ class Arrivals:
             self._ack_now = True  # gap filled, still out of order, FIN, or every second segment
         else:
             # The first segment not acknowledged: no delayed-ACK timer is armed (one is armed
-            # only here, and the ACK that resets the count cancels it; see _emit).
+            # only for such a segment, here or in _next_text, and the ACK that resets the count
+            # cancels it; see _emit).
             self._arm("delayed-ack", now + cfg.delayed_ack)
         return fin_now
 

@@ -73,7 +73,7 @@ class SendBuffer:
     def slices(self, begin: int, size: int, count: int) -> list[bytes]:
         """``count`` consecutive slices of ``size`` bytes from ``begin``: ``[self.slice(b, b +
         size) for b in range(begin, begin + count * size, size)]``, cut from the first chunk
-        when they lie in it (``begin`` and ``size`` must not be negative)."""
+        when they lie in it (``begin`` must not be negative, ``size`` must be positive)."""
         start = self._start + begin
         end = start + count * size
         if end <= len(self._head):

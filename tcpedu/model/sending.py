@@ -51,7 +51,7 @@ class Sending:
         """Queue one outgoing segment with the ACK bit (``flags`` has it: every segment but a RST
         or a SYN, which are built where they are sent) and the receive window; it carries the
         ACK owed, so no delayed ACK is pending after it. A hot path (once per segment sent)."""
-        if self.sack_enabled and self._rcvq.ooo_bytes:  # SACK is only agreed with the peer's SYN
+        if self.sack_enabled and self._rcvq.ooo_bytes:  # agreed on SYNs: the queue exists
             options = Options(sack=self._rcvq.sack_blocks())
         shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
         window = (self.config.rcv_buffer - len(self._unread)) >> shift
@@ -223,9 +223,7 @@ class Sending:
             nxt = (nxt + mss) & MASK
         self.snd_nxt = self.snd_max = nxt
         self.bytes_sent += count * mss
-        self._ack_now = False  # _ack_sent, inline
-        if self._unacked_segs:
-            self._ack_sent()
+        self._ack_sent()
         return nxt
 
     def _send_fin(self, nxt: int) -> None:
