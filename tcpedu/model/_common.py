@@ -36,3 +36,6 @@ SENDING_STATES = frozenset({S_ESTABLISHED, S_CLOSE_WAIT, S_FIN_WAIT_1, S_CLOSING
 ACK_STATES = frozenset(s for s in State if s.synchronized)
 #: States after our FIN is queued.
 FIN_STATES = frozenset({S_FIN_WAIT_1, S_FIN_WAIT_2, S_CLOSING, S_LAST_ACK, S_TIME_WAIT})
+#: The synchronized states (RFC 9293 §3.5.3: both sequence numbers known), where arriving
+#: segments take §3.10.7.4.
+SYNCHRONIZED_STATES = ACK_STATES

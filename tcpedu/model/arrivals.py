@@ -19,13 +19,19 @@ from ._common import (
     S_FIN_WAIT_1,
     S_LISTEN,
     S_SYN_RECEIVED,
-    S_SYN_SENT,
     S_TIME_WAIT,
-    SENDING_STATES,
     SYN,
+    SYNCHRONIZED_STATES,
     TEXT_STATES,
 )
-from .events import ChallengeAckSent, ConnectionReset, DataReceived, PeerClosed, SegmentIgnored
+from .events import (
+    ChallengeAckSent,
+    ConnectionReset,
+    DataReceived,
+    PeerClosed,
+    SegmentIgnored,
+    TimerArmed,
+)
 from .fastinit import maker
 from .receive_buffer import ReassemblyQueue
 from .segment import Flags, Segment
@@ -36,6 +42,7 @@ from .states import State, Trigger
 OUT_OF_WINDOW_ACK_INTERVAL = 0.5
 
 _data_received = maker(DataReceived)  # once per in-order data segment
+_timer_armed = maker(TimerArmed)  # once per new ACK (rto) or every second data segment
 
 #: The control bits that take a segment off the data receiver's common path (ACK must be set).
 _CONTROL = SYN | RST | FIN | ACK
@@ -54,23 +61,49 @@ class Arrivals:
 
         ``src_ip`` is the IP address it came from (a listening endpoint learns its peer's
         address from it, which RFC 6528's ISN needs).
+
+        A documented hot path (every segment of a transfer comes here): in a synchronized state
+        the two common cases of §3.10.7.4, an ACK segment at RCV.NXT with no SYN, RST or FIN
+        and no text from the peer's SYN waiting, take a short path kept in step with
+        :meth:`_on_synchronized`'s steps: a data receiver's text (:meth:`_next_text`) and a
+        data sender's bare ACK (acceptable whatever the window, nothing to trim: the steps
+        reduce to the ACK field and, if it acknowledges our FIN, the eighth step).
         """
         if not isinstance(segment, Segment):
             raise ParameterError(f"receive() takes a Segment, not {type(segment).__name__}")
         self._now = now
         state = self.state
-        if segment.dst_port != self.local_port or state is S_CLOSED:
+        if (state in SYNCHRONIZED_STATES and segment.dst_port == self.local_port
+                and segment.src_port == self.remote_port):
+            payload = segment.payload
+            if (segment.flags._value_ & _CONTROL != ACK or segment.seq != self.rcv_nxt
+                    or self._syn_queued is not None):
+                self._on_synchronized(now, segment)
+            elif payload:
+                if (segment.ack == self.snd_una and state in TEXT_STATES
+                        and len(payload) <= self.config.rcv_buffer - len(self._unread)
+                        and not (self.sack_enabled and segment.options.sack)):
+                    self._next_text(now, segment, payload)  # the data receiver's common case
+                else:
+                    self._on_synchronized(now, segment)
+            elif state is S_SYN_RECEIVED:
+                self._on_synchronized(now, segment)
+            elif not self._fin_queued:  # the data sender's common case: a bare ACK
+                self._process_ack(now, segment)
+            else:  # ... after our CLOSE: did it acknowledge our FIN?
+                fin_was_acked = 0 < (self.snd_una - self._fin_seq) & MASK < HALF
+                if (self._process_ack(now, segment) and not fin_was_acked
+                        and 0 < (self.snd_una - self._fin_seq) & MASK < HALF):
+                    self._text_and_fin(now, segment.seq, payload, False, True)
+        elif segment.dst_port != self.local_port or state is S_CLOSED:
             self._answer_no_connection(segment, "no connection on this port (§3.10.7.1)")
         elif state is S_LISTEN:
             self._on_listen(now, segment, src_ip)
         elif segment.src_port != self.remote_port:
             self._answer_no_connection(segment, "segment for another connection (§3.10.7.1)")
-        elif state is S_SYN_SENT:
+        else:  # SYN-SENT, the one state left
             self._on_syn_sent(now, segment)
-        else:
-            self._on_synchronized(now, segment)
-        if self._ack_now or self.state in SENDING_STATES:
-            self._output(now)
+        self._output(now)  # sends what the windows allow and an ACK if one is owed
 
     def _ignore(self, seg: Segment, reason: str) -> None:
         self._events.append(SegmentIgnored(seg.seq, reason))
@@ -235,31 +268,11 @@ class Arrivals:
         self._ack_now = True
 
     def _on_synchronized(self, now: float, seg: Segment) -> None:
-        """§3.10.7.4 for SYN-RECEIVED onwards. A documented hot path (every data segment and
-        ACK of a transfer comes here): the common case, an in-window segment at RCV.NXT, takes
-        no detour; the rare ones are handed to the helpers below."""
+        """§3.10.7.4 for SYN-RECEIVED onwards, every step (:meth:`receive` takes the common
+        cases a shorter way); the rare cases are handed to the helpers below."""
         state = self.state
         flags = seg.flags._value_
         payload = seg.payload
-        if payload:
-            if (flags & _CONTROL == ACK and seg.seq == self.rcv_nxt
-                    and seg.ack == self.snd_una and state in TEXT_STATES
-                    and len(payload) <= self.config.rcv_buffer - len(self._unread)
-                    and self._syn_queued is None and not (self.sack_enabled and seg.options.sack)):
-                self._next_text(now, seg, payload)  # the data receiver's common case
-                return
-        elif (flags & _CONTROL == ACK and seg.seq == self.rcv_nxt and state is not S_SYN_RECEIVED
-              and self._syn_queued is None):
-            # The data sender's common case, a bare ACK at RCV.NXT: acceptable whatever the
-            # window, nothing to trim, no SYN, RST or FIN; with no text from the SYN waiting,
-            # the steps below reduce to the ACK field and, if it acknowledges our FIN, the
-            # eighth step (kept in step with them).
-            fin_queued = self._fin_queued
-            fin_was_acked = fin_queued and 0 < (self.snd_una - self._fin_seq) & MASK < HALF
-            if (self._process_ack(now, seg, None) and fin_queued and not fin_was_acked
-                    and 0 < (self.snd_una - self._fin_seq) & MASK < HALF):
-                self._text_and_fin(now, seg.seq, payload, False, True)
-            return
         scale = None
         if flags & SYN and state is S_SYN_RECEIVED and not flags & RST:
             handled = self._syn_in_syn_received(now, seg)
@@ -309,12 +322,39 @@ class Arrivals:
         that fits the window, an ACK of nothing new (SEG.ACK = SND.UNA), no SYN, RST or FIN, no
         SACK blocks, in a state that takes text. The general path's steps reduce to these (a
         documented hot path, kept in step with it): the ACK field only updates the send window
-        (§3.10.7.4 fifth: not a duplicate ACK, since the segment carries text), then the text
-        (seventh); the FIN step only matters if the text reaches a FIN that came earlier."""
+        (§3.10.7.4 fifth: not a duplicate ACK, since the segment carries text; the window step
+        of :meth:`_process_ack`, with SEG.ACK = SND.UNA), then the text (seventh: with no gap
+        held and the application reading, :meth:`_accept_text` reduces to delivering it all);
+        the FIN step only matters if the text reaches a FIN that came earlier."""
         sseq = seg.seq
         ack = seg.ack
-        self._update_window(sseq, ack, seg.window << self.snd_wscale, ack)  # SEG.ACK = SND.UNA
-        if self._accept_text(now, sseq, payload, False):
+        wl1 = self.snd_wl1
+        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
+            new_wnd = seg.window << self.snd_wscale
+            if new_wnd and not self.snd_wnd and "persist" in self._timers:
+                self.snd_nxt = ack  # resend from SND.UNA (see _process_ack)
+                self._rexmit_reason = "window"
+            self.snd_wnd = new_wnd
+            self.snd_wl1 = sseq
+            self.snd_wl2 = ack
+            if new_wnd > self.max_snd_wnd:
+                self.max_snd_wnd = new_wnd
+        q = self._rcvq
+        cfg = self.config
+        if q.ooo_bytes or self.reading_paused or cfg.app_read_rate:  # type: ignore[union-attr]
+            fin_now = self._accept_text(now, sseq, payload, False)  # a gap, or a slow reader
+        else:
+            fin_now = q.add_next(len(payload))  # type: ignore[union-attr]
+            self.rcv_nxt = q.rcv_nxt  # type: ignore[union-attr]
+            self.bytes_delivered += len(payload)
+            self._events.append(_data_received(payload))
+            self._unacked_segs = unacked = self._unacked_segs + 1
+            if fin_now or unacked >= 2 or cfg.delayed_ack is None:
+                self._ack_now = True
+            else:  # none is armed (see _accept_text); _arm, inline
+                deadline = self._timers["delayed-ack"] = now + cfg.delayed_ack
+                self._events.append(_timer_armed("delayed-ack", deadline))
+        if fin_now:
             self._text_and_fin_after(now, self.state, True, False)
 
     def _fin_in_time_wait(self, now: float, seg: Segment) -> bool:
@@ -418,14 +458,16 @@ class Arrivals:
     # -- the ACK field (§3.10.7.4 fifth) --------------------------------------------------
     def _process_ack(self, now: float, seg: Segment, scale: int | None = None) -> bool:
         """§3.10.7.4 fifth (ACK field) with RFC 5961 §5; False when the segment must be dropped.
-        ``scale``: the window shift to use (0 for a SYN,ACK; None: the connection's)."""
+        ``scale``: the window shift to use (0 for a SYN,ACK; None: the connection's). A hot path
+        (once per ACK a sender gets): sequence comparisons are inline."""
         ack = seg.ack
         una = self.snd_una
-        if 0 < (ack - self.snd_max) & MASK < HALF:  # seq_gt(ack, SND.MAX), inline (hot path)
+        if 0 < (ack - self.snd_max) & MASK < HALF:  # seq_gt(ack, SND.MAX)
             self._ignore(seg, "ACK for data never sent: answered by an ACK (§3.10.7.4)")
             self._ack_now = True
             return False
-        if (ack - una) & MASK >= HALF:  # seq_lt(ack, SND.UNA)
+        acked = (ack - una) & MASK
+        if acked >= HALF:  # seq_lt(ack, SND.UNA)
             if self.config.challenge_ack and seq_lt(ack, seq_add(una, -self.max_snd_wnd)):
                 self._ignore(seg, "ACK too old: challenge ACK (RFC 5961 §5.2)")
                 self._challenge_ack(now, seg, "ACK below SND.UNA - MAX.SND.WND (RFC 5961 §5.2)")
@@ -434,55 +476,53 @@ class Arrivals:
         new_wnd = seg.window << (self.snd_wscale if scale is None else scale)
         if self.sack_enabled and seg.options.sack:
             self.recovery.update_scoreboard(seg.options.sack, una, self.snd_max)
-        if ack != una:
-            self._on_new_ack(now, ack)
+        if acked:
+            self._on_new_ack(now, ack, acked)
         elif (not seg.payload and not seg.flags._value_ & (SYN | FIN) and new_wnd == self.snd_wnd
               and self.snd_max != una and self.snd_wnd > 0):
             self._on_dup_ack(now)
-        self._update_window(seg.seq, ack, new_wnd, una)
-        return True
-
-    def _update_window(self, sseq: int, ack: int, new_wnd: int, una: int) -> None:
-        """The window update of §3.10.7.4 (fifth step): only from a segment newer than the last
-        one that set it (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and
-        seq_ge(SEG.ACK, SND.WL2), inline). ``una``: SND.UNA before this segment's ACK."""
+        # The window update: only from a segment newer than the last one that set it
+        # (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and seq_ge(SEG.ACK, SND.WL2)).
+        sseq = seg.seq
         wl1 = self.snd_wl1
-        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
+        if (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF) or (wl1 - sseq) & MASK >= HALF:
             if new_wnd and not self.snd_wnd and "persist" in self._timers:
                 # The window opened while we were probing: resend from SND.UNA, so a probe
                 # byte the receiver refused goes out again with the data (as BSD retracts
                 # snd_nxt), instead of waiting for a timeout.
-                self.snd_nxt = una if ack == una else self.snd_nxt
+                if not acked:
+                    self.snd_nxt = una
                 self._rexmit_reason = "window"
             self.snd_wnd = new_wnd
             self.snd_wl1 = sseq
             self.snd_wl2 = ack
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
+        return True
 
-    def _on_new_ack(self, now: float, ack: int) -> None:
-        acked = (ack - self.snd_una) & MASK  # seq_diff: the caller checked SND.UNA < ack
+    def _on_new_ack(self, now: float, ack: int, acked: int) -> None:
+        """SND.UNA advances to ``ack``, ``acked`` bytes on (the caller checked SND.UNA < ack)."""
         buf_seq = self._buf_seq
         k = (ack - buf_seq) & MASK  # seq_diff(ack, buf_seq) when below HALF
         data_acked = 0
         if 0 < k < HALF:
-            buf = self._sndbuf
-            data_acked = k if k < buf.size else buf.size
-            buf.consume(data_acked)
+            data_acked = self._sndbuf.consume(k)  # past the buffer: our FIN
             self._buf_seq = (buf_seq + data_acked) & MASK
         self.snd_una = ack
         if (self.snd_nxt - ack) & MASK >= HALF:  # seq_lt(SND.NXT, ack)
             self.snd_nxt = ack
         self.retries = 0
-        resend = self.recovery.on_new_ack(now, ack, acked, data_acked, self.snd_max)
+        snd_max = self.snd_max  # resending below does not move it
+        resend = self.recovery.on_new_ack(now, ack, acked, data_acked, snd_max)
         if resend is not None:
             self._retransmit(now, resend[0], resend[1], "fast")
         elif self.sack_enabled and self.cc.in_recovery:
             self._sack_recovery(now)
-        if self.snd_max == ack:
+        if snd_max == ack:
             self._cancel("rto")
-        else:
-            self._arm("rto", now + self.rtt.rto)  # RFC 6298 §5.3
+        else:  # RFC 6298 §5.3 (_arm, inline)
+            deadline = self._timers["rto"] = now + self.rtt.rto
+            self._events.append(_timer_armed("rto", deadline))
 
     def _on_dup_ack(self, now: float) -> None:
         una = self.snd_una
@@ -508,21 +548,24 @@ class Arrivals:
                                                     "data"))
             self._ack_now = True
             return False
-        had_gap = q.ooo_bytes > 0
+        had_gap = q.ooo_bytes
         data, fin_now = q.add(seq, payload, fin)
         self.rcv_nxt = q.rcv_nxt
-        if data:
-            if self.reading_paused or cfg.app_read_rate:
-                self._deliver(now, data)
-            else:  # _deliver's common case, inline
-                self.bytes_delivered += len(data)
-                self._events.append(_data_received(data))
-            self._unacked_segs += 1
-        if not data or had_gap or q.ooo_bytes or fin_now:
-            self._ack_now = True  # out of order, duplicate, gap filled, FIN: ACK at once
-        elif cfg.delayed_ack is None or self._unacked_segs >= 2:
-            self._ack_now = True
-        elif "delayed-ack" not in self._timers:
+        if not data:
+            self._ack_now = True  # out of order or a duplicate: ACK at once
+            return fin_now
+        if self.reading_paused or cfg.app_read_rate:
+            self._deliver(now, data)
+        else:  # _deliver's common case, inline
+            self.bytes_delivered += len(data)
+            self._events.append(_data_received(data))
+        self._unacked_segs = unacked = self._unacked_segs + 1
+        if had_gap or q.ooo_bytes or fin_now or unacked >= 2 or cfg.delayed_ack is None:
+            self._ack_now = True  # gap filled, still out of order, FIN, or every second segment
+        else:
+            # The first segment not acknowledged: no delayed-ACK timer is armed (one is armed
+            # only for such a segment, here or in _next_text, and the ACK that resets the count
+            # cancels it; see _emit).
             self._arm("delayed-ack", now + cfg.delayed_ack)
         return fin_now
 

@@ -43,10 +43,9 @@ class ReassemblyQueue:
         end = start + len(data)
         if fin and not self.fin_received:
             self._fin = end
-        if start == nxt and end > nxt and not self._blocks:  # in order, no gap: the common case
-            self.rcv_nxt = (rcv_nxt + end - nxt) & 0xFFFFFFFF  # _advance(end), inline
-            self._nxt = end
-            return data, (self._fin is not None and self._take_fin())
+        if start == nxt and end > nxt and not self._blocks:  # in order, no gap
+            self._advance(end)
+            return data, self._take_fin()
         if end <= self._nxt:
             return b"", self._take_fin()
         if start < self._nxt:
@@ -72,6 +71,14 @@ class ReassemblyQueue:
         if start < end:
             self._insert(start, end, data)
         return b"", False
+
+    def add_next(self, n: int) -> bool:
+        """``add(rcv_nxt, data)`` for ``n`` > 0 bytes of ``data`` when no out-of-order data is
+        held (``ooo_bytes`` is 0), for a caller that knows this: they are all in order now.
+        Returns whether they reach a FIN that came earlier."""
+        self._nxt += n
+        self.rcv_nxt = (self.rcv_nxt + n) & 0xFFFFFFFF  # _advance, inline
+        return self._fin is not None and self._take_fin()
 
     def _advance(self, new_nxt: int) -> None:
         self.rcv_nxt = seq_add(self.rcv_nxt, new_nxt - self._nxt)
@@ -115,9 +122,8 @@ class ReassemblyQueue:
 
     def ranges(self) -> tuple[tuple[int, int], ...]:
         """Out-of-order ranges held, as ``(start, end)`` sequence numbers (end exclusive)."""
-        base = self.rcv_nxt
-        return tuple((seq_add(base, s - self._nxt), seq_add(base, e - self._nxt))
-                     for s, e, _ in self._blocks)
+        base = self._base  # offsets count from it: RCV.NXT is base + _nxt (mod 2**32)
+        return tuple(((base + s) & 0xFFFFFFFF, (base + e) & 0xFFFFFFFF) for s, e, _ in self._blocks)
 
     def sack_blocks(self, limit: int = 3) -> tuple[tuple[int, int], ...]:
         """Up to ``limit`` SACK blocks, the one holding the latest arrival first (RFC 2018 §4)."""

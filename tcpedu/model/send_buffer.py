@@ -16,12 +16,13 @@ __all__ = ["SendBuffer"]
 class SendBuffer:
     """Queued bytes, offset 0 being the first unacknowledged byte; ``size`` counts them."""
 
-    __slots__ = ("size", "_chunks", "_start")
+    __slots__ = ("size", "_chunks", "_start", "_head")
 
     def __init__(self) -> None:
         self.size = 0
         self._chunks: deque[bytes] = deque()
         self._start = 0  # offset of byte 0 in the first chunk
+        self._head = b""  # the first chunk (b"" when empty)
 
     def __len__(self) -> int:
         return self.size
@@ -38,43 +39,59 @@ class SendBuffer:
     def append(self, data: bytes) -> None:
         """Queue ``data`` after what is held."""
         if data:
-            self._chunks.append(bytes(data))
+            chunk = bytes(data)
+            if not self._chunks:
+                self._head = chunk
+            self._chunks.append(chunk)
             self.size += len(data)
 
-    def consume(self, n: int) -> None:
-        """Drop the first ``n`` bytes (all of them if ``n`` is larger)."""
+    def consume(self, n: int) -> int:
+        """Drop the first ``n`` bytes (all of them if ``n`` is larger); returns how many went."""
         if n <= 0:
-            return
-        if n >= self.size:
+            return 0
+        size = self.size
+        if n >= size:
             self.clear()
-            return
-        self.size -= n
+            return size
+        self.size = size - n
         start = self._start + n
         chunks = self._chunks
-        while start >= len(chunks[0]):
-            start -= len(chunks.popleft())
+        if start >= len(chunks[0]):
+            while start >= len(chunks[0]):
+                start -= len(chunks.popleft())
+            self._head = chunks[0]
         self._start = start
+        return n
 
     def clear(self) -> None:
         """Drop everything."""
         self.size = 0
         self._chunks.clear()
         self._start = 0
+        self._head = b""
+
+    def slices(self, begin: int, size: int, count: int) -> list[bytes]:
+        """``count`` consecutive slices of ``size`` bytes from ``begin``: ``[self.slice(b, b +
+        size) for b in range(begin, begin + count * size, size)]``, cut from the first chunk
+        when they lie in it (``begin`` must not be negative, ``size`` must be positive)."""
+        start = self._start + begin
+        end = start + count * size
+        if end <= len(self._head):
+            head = self._head
+            return [head[s:s + size] for s in range(start, end, size)]
+        return [self.slice(b, b + size) for b in range(begin, begin + count * size, size)]
 
     def slice(self, begin: int, end: int) -> bytes:
         """``bytes(self)[begin:end]``, copying only those bytes when the range is inside the
-        buffer (the usual case: one segment's worth)."""
+        buffer (the usual case: one segment's worth, within the first chunk)."""
+        start = self._start
+        e = start + end
+        if 0 <= begin <= end and e <= len(self._head):  # then also end <= size
+            return self._head[start + begin:e]  # within the first chunk: one copy
         if 0 <= begin <= end <= self.size:
-            chunks = self._chunks
-            if not chunks:
-                return b""
-            first = chunks[0]
-            s = self._start + begin
-            e = self._start + end
-            if e <= len(first):
-                return first[s:e]  # within the first chunk: one copy
+            s = start + begin
             pieces = []
-            for chunk in chunks:
+            for chunk in self._chunks:
                 if s < len(chunk):
                     pieces.append(chunk[s:e])
                 if e <= len(chunk):

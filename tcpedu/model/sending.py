@@ -7,7 +7,6 @@ A mixin of :class:`tcpedu.model.endpoint.Endpoint`; the connection variables liv
 from __future__ import annotations
 
 from ._common import (
-    ACK,
     ACK_STATES,
     F_ACK,
     F_FIN_ACK,
@@ -38,28 +37,31 @@ class Sending:
 
     __slots__ = ()
 
-    def _window_field(self) -> int:
-        adv = self.config.rcv_buffer - len(self._unread)
-        value = min(adv >> self.rcv_wscale, 0xFFFF)
-        self._last_adv = value << self.rcv_wscale
-        return value
+    def _ack_sent(self) -> None:
+        """A segment carrying our ACK left: no ACK is owed, none is delayed (a delayed-ACK timer
+        is only armed with a segment unacknowledged)."""
+        self._ack_now = False
+        if self._unacked_segs:
+            self._unacked_segs = 0
+            if "delayed-ack" in self._timers:
+                self._cancel("delayed-ack")
 
     def _emit(self, seq: int, flags: Flags, payload: bytes = b"",
               options: Options = NO_OPTIONS) -> None:
-        """Queue one outgoing segment; every segment but a RST or first SYN carries the ACK."""
-        has_ack = flags._value_ & ACK
-        if has_ack and self.sack_enabled and self._rcvq is not None and self._rcvq.ooo_bytes:
+        """Queue one outgoing segment with the ACK bit (``flags`` has it: every segment but a RST
+        or a SYN, which are built where they are sent) and the receive window; it carries the
+        ACK owed, so no delayed ACK is pending after it. A hot path (once per segment sent)."""
+        if self.sack_enabled and self._rcvq.ooo_bytes:  # agreed on SYNs: the queue exists
             options = Options(sack=self._rcvq.sack_blocks())
-        shift = self.rcv_wscale  # the window field, inline (once per segment sent)
+        shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
         window = (self.config.rcv_buffer - len(self._unread)) >> shift
         if window > 0xFFFF:
             window = 0xFFFF
         self._last_adv = window << shift
-        self._out.append(_segment(self.local_port, self.remote_port, seq,
-                                  self.rcv_nxt if has_ack else 0, flags, window, options, payload,
-                                  0))
-        if has_ack:
-            self._ack_now = False
+        self._out.append(_segment(self.local_port, self.remote_port, seq, self.rcv_nxt, flags,
+                                  window, options, payload, 0))
+        self._ack_now = False  # _ack_sent, inline
+        if self._unacked_segs:
             self._unacked_segs = 0
             if "delayed-ack" in self._timers:
                 self._cancel("delayed-ack")
@@ -110,11 +112,7 @@ class Sending:
         unacknowledged; ``Config.nodelay`` turns it off). In SACK recovery the flight is
         RFC 6675's pipe.
         """
-        buf = self._sndbuf
-        if not buf.size and not self._fin_queued:
-            if "persist" in self._timers:
-                self._cancel("persist")
-            return  # nothing to send (the common case on the receiving side)
+        buf = self._sndbuf  # not empty, or our FIN is queued (``_output`` checked)
         una = self.snd_una
         if una == self.iss:
             return  # nothing may follow a SYN that is not acknowledged yet
@@ -124,60 +122,109 @@ class Sending:
         cwnd = cc.cwnd
         if cwnd < wnd:
             wnd = cwnd  # min(SND.WND, cwnd), without min()'s call
-        reduction = self.recovery.pipe_reduction(una, self.snd_max) if cc.in_recovery else 0
-        nagle = not self.config.nodelay
+        # What the windows leave past the flight (in SACK recovery RFC 6675's pipe counts, not
+        # the flight: ``reduction`` is how much less than the flight it is).
+        room = wnd + (self.recovery.pipe_reduction(una, self.snd_max) if cc.in_recovery else 0)
+        buf_seq = self._buf_seq
+        nxt = self.snd_nxt
         sent = waiting = False
         while True:
-            nxt = self.snd_nxt
-            off = (nxt - self._buf_seq) & MASK  # never negative once the SYN is acknowledged
+            off = (nxt - buf_seq) & MASK  # never negative once the SYN is acknowledged
             avail = buf.size - off
             if avail > 0:
-                usable = wnd - ((nxt - una) & MASK) + reduction
+                usable = room - ((nxt - una) & MASK)
                 if usable <= 0:
                     break
+                if mss < avail and mss <= usable and nxt == self.snd_max:
+                    # Full segments of new data, short of the end of what is queued, as many
+                    # as the window takes: the steps below would send each as it is.
+                    count = (usable if usable < avail else avail - 1) // mss
+                    nxt = self._send_run(now, nxt, off, count)
+                    sent = True
+                    if usable == count * mss:
+                        break  # the window is full (as the next round would find)
+                    continue
                 n = mss if mss < avail else avail
                 if usable < n:
                     if usable < self.max_snd_wnd >> 1:
                         waiting = True  # silly-window avoidance: wait for a fuller window
                         break
                     n = usable
-                elif n < mss and nagle and self._nagle_holds(nxt, una):
+                elif n < mss and not self.config.nodelay and self._nagle_holds(nxt, una):
                     break  # Nagle: a short segment waits for the earlier short one's ACK
-                self._send_new(now, nxt, off, n)
+                nxt = self._send_new(now, nxt, off, n)
                 sent = True
                 continue
             if self._fin_queued and avail == 0 and self.state in FIN_STATES:
                 self._send_fin(nxt)
                 sent = True
             break
-        self._after_send(now, sent, waiting)
+        timers = self._timers
+        if "rto" not in timers or not self.snd_wnd or waiting or "persist" in timers:
+            self._after_send(now, sent, waiting)  # else it would arm or cancel nothing
 
     def _nagle_holds(self, nxt: int, una: int) -> bool:
         """New short data waits while an earlier short segment is unacknowledged."""
         small = self._small_end
         return nxt == self.snd_max and small is not None and seq_gt(small, una)
 
-    def _send_new(self, now: float, nxt: int, off: int, n: int) -> None:
-        """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back)."""
+    def _send_new(self, now: float, nxt: int, off: int, n: int) -> int:
+        """One data segment of ``n`` bytes at ``nxt`` (new, or resent after going back); the last
+        bytes queued carry PSH, and our FIN if it is queued (a hot path: once per segment).
+        Returns the new SND.NXT."""
         buf = self._sndbuf
         end = off + n
-        last = end == buf.size
-        fin = last and self._fin_queued and self.state in FIN_STATES
-        flags = (F_FIN_PSH_ACK if fin else F_PSH_ACK) if last else F_ACK
-        new_nxt = (nxt + n + 1 if fin else nxt + n) & MASK
+        new_nxt = data_end = (nxt + n) & MASK
+        if end != buf.size:
+            flags = F_ACK
+        elif self._fin_queued and self.state in FIN_STATES:
+            flags = F_FIN_PSH_ACK
+            new_nxt = (data_end + 1) & MASK
+        else:
+            flags = F_PSH_ACK
         snd_max = self.snd_max
         if nxt != snd_max and (nxt - snd_max) & MASK >= HALF:  # seq_lt(nxt, snd_max)
             self._events.append(Retransmitted(nxt, self._rexmit_reason))
         elif self.recovery.rtt_seq is None:
-            self.recovery.time_segment((nxt + n) & MASK, now)
+            self.recovery.time_segment(data_end, now)
         if n < self.mss:
-            self._small_end = (nxt + n) & MASK
+            self._small_end = data_end
         self._emit(nxt, flags, buf.slice(off, end))
         self.snd_nxt = new_nxt
         ahead = (new_nxt - snd_max) & MASK
         if 0 < ahead < HALF:  # seq_gt(new_nxt, snd_max)
             self.bytes_sent += ahead
             self.snd_max = new_nxt
+        return new_nxt
+
+    def _send_run(self, now: float, nxt: int, off: int, count: int) -> int:
+        """``count`` full-sized segments of new data from ``nxt`` = SND.MAX (``off`` in the send
+        buffer), none reaching the end of what is queued. A documented hot path (most data
+        segments of a transfer), kept in step with :meth:`_send_new` and :meth:`_emit` for
+        each segment, which reduce to this: no PSH or FIN, nothing resent, the first one timed
+        if none is, the same window field and SACK blocks for all, the owed ACK settled once.
+        Returns the new SND.NXT (and SND.MAX)."""
+        mss = self.mss
+        if self.recovery.rtt_seq is None:
+            self.recovery.time_segment((nxt + mss) & MASK, now)
+        options = NO_OPTIONS
+        if self.sack_enabled and self._rcvq.ooo_bytes:
+            options = Options(sack=self._rcvq.sack_blocks())
+        shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
+        window = (self.config.rcv_buffer - len(self._unread)) >> shift
+        if window > 0xFFFF:
+            window = 0xFFFF
+        self._last_adv = window << shift
+        out = self._out
+        local_port, remote_port, rcv_nxt = self.local_port, self.remote_port, self.rcv_nxt
+        for payload in self._sndbuf.slices(off, mss, count):
+            out.append(_segment(local_port, remote_port, nxt, rcv_nxt, F_ACK, window, options,
+                                payload, 0))
+            nxt = (nxt + mss) & MASK
+        self.snd_nxt = self.snd_max = nxt
+        self.bytes_sent += count * mss
+        self._ack_sent()
+        return nxt
 
     def _send_fin(self, nxt: int) -> None:
         if seq_lt(nxt, self.snd_max):

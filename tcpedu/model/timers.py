@@ -17,10 +17,6 @@ __all__ = ["Timers"]
 
 _timer_armed, _timer_cancelled = maker(TimerArmed), maker(TimerCancelled)  # once per segment or so
 
-#: One TimerCancelled per timer name, shared (a frozen value; a cancel comes once per segment or
-#: so, and there are only a few timer names).
-_CANCELLED: dict[str, TimerCancelled] = {}
-
 
 class Timers:
     """Arming, cancelling and firing timers; the state lives on the Endpoint."""
@@ -47,10 +43,7 @@ class Timers:
 
     def _cancel(self, name: str) -> None:
         if self._timers.pop(name, None) is not None:
-            event = _CANCELLED.get(name)
-            if event is None:
-                event = _CANCELLED[name] = _timer_cancelled(name)
-            self._events.append(event)
+            self._events.append(_CANCELLED[name])
 
     def _cancel_all(self) -> None:
         for name in list(self._timers):
@@ -143,3 +136,7 @@ class Timers:
 _TIMER_HANDLERS = {"rto": Timers._on_rto, "delayed-ack": Timers._on_delayed_ack,
                    "persist": Timers._on_persist, "time-wait": Timers._on_time_wait,
                    "app-read": Timers._on_app_read}
+
+#: One TimerCancelled per timer name, shared (a frozen value; a cancel comes once per segment or
+#: so, and there are only these timer names).
+_CANCELLED = {name: _timer_cancelled(name) for name in _TIMER_HANDLERS}

@@ -39,7 +39,8 @@ class Reno(CongestionControl):
     def on_ack(self, acked: int, now: float) -> None:
         if self.cwnd < self.ssthresh:
             # Slow start: grow by at most one MSS per ACK (RFC 5681 eq. 2).
-            self.cwnd += min(acked, self.mss)
+            mss = self.mss
+            self.cwnd += acked if acked < mss else mss  # min(acked, mss), without the call
         else:
             self.congestion_avoidance(acked, now)
 
