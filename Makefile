@@ -95,9 +95,10 @@ $(SETTINGS): binder/overrides.json $(STAMP)
 # the kernel binds it ("kernel died before replying to kernel_info", jupyter/jupyter_client#487).
 # jupyter_server puts them beside its kernels' connection files, in its runtime folder: here a
 # private one (mktemp -d: mode 0700) for this server alone, short enough for a socket's path
-# (108 bytes at most), removed when JupyterLab stops.
+# (108 bytes at most), removed when JupyterLab has stopped (Ctrl-C and SIGTERM reach JupyterLab;
+# the shell's own handlers only make it wait for JupyterLab to finish before removing the folder).
 lab: $(STAMP) $(SETTINGS)
-	runtime=$$(mktemp -d /tmp/tcpedu-lab-XXXXXX) && trap 'rm -rf "$$runtime"' EXIT && \
+	runtime=$$(mktemp -d /tmp/tcpedu-lab-XXXXXX) && trap 'rm -rf "$$runtime"' EXIT && trap : INT TERM && \
 	JUPYTER_RUNTIME_DIR=$$runtime $(VENV)/bin/jupyter lab $(ALLOW_ROOT) --KernelManager.transport=ipc \
 	  notebooks/00-start-here.ipynb
 

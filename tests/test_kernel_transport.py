@@ -23,6 +23,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,11 @@ def test_make_lab_starts_kernels_on_unix_sockets_in_a_private_runtime_folder(tmp
         opened = _api(port, token, "GET", "/api/contents/00-start-here.ipynb?content=0")
         assert opened["type"] == "notebook"
         kernel = _api(port, token, "POST", "/api/kernels", {"name": "python3"})
-        stdout, result = asyncio.run(_execute(port, token, kernel["id"], PROBE))
+        # In a thread of its own: another test in this worker may have left an event loop
+        # running in this one (Playwright's), where asyncio.run() refuses to start.
+        with ThreadPoolExecutor(1) as pool:
+            stdout, result = pool.submit(asyncio.run,
+                                         _execute(port, token, kernel["id"], PROBE)).result()
         assert result == "2"
         connection_file = stdout.strip()
         facts = socket_facts(connection_file)
