@@ -589,19 +589,11 @@ class Network:
         segments = endpoint.segments_to_send()
         if segments:
             peer = self._peers.get(node) or self._peer(node)
-            pending = self._known_pending.pop(node, None) if self._known_pending else None
-            challenge = node in self._challenge_pending
-            for segment in segments:
-                known: tuple[str, ...] = ()
-                if pending:
-                    cause = pending.pop(segment.seq, None)
-                    if cause is not None:
-                        known = (cause,)
-                elif challenge and not segment.payload:
-                    known = _CHALLENGE
-                    challenge = False
-                    self._challenge_pending.discard(node)
-                self._transmit(now, node, peer, segment, known, "")
+            if self._known_pending or self._challenge_pending:
+                self._transmit_known(now, node, peer, segments)
+            else:  # nothing known about them (most segments)
+                for segment in segments:
+                    self._transmit(now, node, peer, segment, (), "")
         deadline = endpoint.get_timer()
         slot = state.slot
         if deadline != slot.deadline:
@@ -613,6 +605,23 @@ class Network:
             if state.last_snapshot != values:
                 state.last_snapshot = values
                 records.append(_tuple_new(Snapshot, (now, node) + values))
+
+    def _transmit_known(self, now: float, node: str, peer: str, segments: list[Segment]) -> None:
+        """Send ``segments`` with what ``node`` said about them in its events: which are resent
+        and why (by sequence number), and which bare ACK is a challenge ACK."""
+        pending = self._known_pending.pop(node, None) if self._known_pending else None
+        challenge = node in self._challenge_pending
+        for segment in segments:
+            known: tuple[str, ...] = ()
+            if pending:
+                cause = pending.pop(segment.seq, None)
+                if cause is not None:
+                    known = (cause,)
+            elif challenge and not segment.payload:
+                known = _CHALLENGE
+                challenge = False
+                self._challenge_pending.discard(node)
+            self._transmit(now, node, peer, segment, known, "")
 
     def _record_app(self, now: float, node: str, action: str, detail: str = "",
                     data: bytes = b"") -> None:
