@@ -12,6 +12,7 @@ import dataclasses
 import pickle
 
 import pytest
+from conversations import converse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -230,12 +231,7 @@ def test_events_recorded_inline_equal_the_table_recording() -> None:
             ep = Endpoint(name, port, Config(isn=7, delayed_ack=0.2), local_ip=ip)
             net.add_endpoint(name, _OneByOne(ep) if wrap else ep, ip)
             assert (net._nodes[name].events is None) is wrap  # the path taken is the one meant
-        net.at(0.0, "server", "listen")
-        net.at(0.0, "client", "connect")
-        net.at(0.5, "client", "send", payload(60_000))
-        net.at(0.5, "client", "close")
-        net.close_on_eof("server")
-        return net.run().records
+        return converse(net, 60_000)
 
     inline, table = trace(False), trace(True)
     assert inline == table and any(isinstance(r, TimerEvent) for r in inline)

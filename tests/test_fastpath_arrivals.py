@@ -7,11 +7,11 @@ SACK, window scaling, a slow reader, wraparound, reordering and a delayed ACK.""
 from __future__ import annotations
 
 import pytest
+from conversations import converse
 
 from tcpedu.model import arrivals
 from tcpedu.model.endpoint import Config
 from tcpedu.sim.network import Network
-from tcpedu.sim.scenarios import payload
 
 CONFIGS = [
     {},
@@ -26,13 +26,7 @@ CONFIGS = [
 def _records(cfg: dict, seed: int) -> list:
     net = Network.pair(Config(isn=2**32 - 5000, **cfg), Config(isn=2**32 - 700, **cfg),
                        loss=0.03, reorder=0.02, seed=seed)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.at(0.5, "client", "send", payload(80_000))
-    net.at(0.6, "server", "send", payload(30_000))
-    net.at(0.5, "client", "close")
-    net.close_on_eof("server")
-    return net.run().records
+    return converse(net, 80_000, 30_000)
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: ",".join(c) or "default")

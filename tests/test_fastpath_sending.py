@@ -5,6 +5,7 @@ must not change."""
 from __future__ import annotations
 
 import pytest
+from conversations import converse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ from tcpedu.model.endpoint import Config
 from tcpedu.model.send_buffer import SendBuffer
 from tcpedu.model.sending import Sending
 from tcpedu.sim.network import Network
-from tcpedu.sim.scenarios import payload, run
+from tcpedu.sim.scenarios import run
 
 
 def _one_by_one(self: Sending, now: float, nxt: int, off: int, count: int) -> int:
@@ -25,12 +26,7 @@ def _one_by_one(self: Sending, now: float, nxt: int, off: int, count: int) -> in
 def _pair_trace(**cfg: object) -> list:
     net = Network.pair(Config(isn=2**32 - 5000, **cfg), Config(**cfg), loss=0.03, reorder=0.02,
                        seed=4)
-    net.at(0.0, "server", "listen")
-    net.at(0.0, "client", "connect")
-    net.at(0.5, "client", "send", payload(120_000))
-    net.at(0.5, "client", "close")
-    net.close_on_eof("server")
-    return net.run().records
+    return converse(net, 120_000)
 
 
 @pytest.mark.parametrize(("name", "params"), [

@@ -328,17 +328,7 @@ class Arrivals:
         the FIN step only matters if the text reaches a FIN that came earlier."""
         sseq = seg.seq
         ack = seg.ack
-        wl1 = self.snd_wl1
-        if (wl1 - sseq) & MASK >= HALF or (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF):
-            new_wnd = seg.window << self.snd_wscale
-            if new_wnd and not self.snd_wnd and "persist" in self._timers:
-                self.snd_nxt = ack  # resend from SND.UNA (see _process_ack)
-                self._rexmit_reason = "window"
-            self.snd_wnd = new_wnd
-            self.snd_wl1 = sseq
-            self.snd_wl2 = ack
-            if new_wnd > self.max_snd_wnd:
-                self.max_snd_wnd = new_wnd
+        self._update_window(sseq, ack, seg.window << self.snd_wscale, ack, 0)  # SEG.ACK = SND.UNA
         q = self._rcvq
         cfg = self.config
         if q.ooo_bytes or self.reading_paused or cfg.app_read_rate:  # type: ignore[union-attr]
@@ -481,9 +471,14 @@ class Arrivals:
         elif (not seg.payload and not seg.flags._value_ & (SYN | FIN) and new_wnd == self.snd_wnd
               and self.snd_max != una and self.snd_wnd > 0):
             self._on_dup_ack(now)
-        # The window update: only from a segment newer than the last one that set it
-        # (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and seq_ge(SEG.ACK, SND.WL2)).
-        sseq = seg.seq
+        self._update_window(seg.seq, ack, new_wnd, una, acked)
+        return True
+
+    def _update_window(self, sseq: int, ack: int, new_wnd: int, una: int, acked: int) -> None:
+        """The window update of §3.10.7.4 (fifth step): only from a segment newer than the last
+        one that set it (seq_lt(SND.WL1, SEG.SEQ) or SND.WL1 = SEG.SEQ and
+        seq_ge(SEG.ACK, SND.WL2), inline). ``una``: SND.UNA before this segment's ACK, which
+        acknowledged ``acked`` bytes."""
         wl1 = self.snd_wl1
         if (wl1 == sseq and (ack - self.snd_wl2) & MASK < HALF) or (wl1 - sseq) & MASK >= HALF:
             if new_wnd and not self.snd_wnd and "persist" in self._timers:
@@ -498,7 +493,6 @@ class Arrivals:
             self.snd_wl2 = ack
             if new_wnd > self.max_snd_wnd:
                 self.max_snd_wnd = new_wnd
-        return True
 
     def _on_new_ack(self, now: float, ack: int, acked: int) -> None:
         """SND.UNA advances to ``ack``, ``acked`` bytes on (the caller checked SND.UNA < ack)."""

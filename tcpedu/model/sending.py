@@ -46,6 +46,16 @@ class Sending:
             if "delayed-ack" in self._timers:
                 self._cancel("delayed-ack")
 
+    def _window_field(self) -> int:
+        """The window field of a segment sent now: the free receive buffer, scaled, at most 16
+        bits (remembered as the window last advertised)."""
+        shift = self.rcv_wscale
+        window = (self.config.rcv_buffer - len(self._unread)) >> shift
+        if window > 0xFFFF:
+            window = 0xFFFF
+        self._last_adv = window << shift
+        return window
+
     def _emit(self, seq: int, flags: Flags, payload: bytes = b"",
               options: Options = NO_OPTIONS) -> None:
         """Queue one outgoing segment with the ACK bit (``flags`` has it: every segment but a RST
@@ -53,11 +63,7 @@ class Sending:
         ACK owed, so no delayed ACK is pending after it. A hot path (once per segment sent)."""
         if self.sack_enabled and self._rcvq.ooo_bytes:  # agreed on SYNs: the queue exists
             options = Options(sack=self._rcvq.sack_blocks())
-        shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
-        window = (self.config.rcv_buffer - len(self._unread)) >> shift
-        if window > 0xFFFF:
-            window = 0xFFFF
-        self._last_adv = window << shift
+        window = self._window_field()
         self._out.append(_segment(self.local_port, self.remote_port, seq, self.rcv_nxt, flags,
                                   window, options, payload, 0))
         self._ack_now = False  # _ack_sent, inline
@@ -210,11 +216,7 @@ class Sending:
         options = NO_OPTIONS
         if self.sack_enabled and self._rcvq.ooo_bytes:
             options = Options(sack=self._rcvq.sack_blocks())
-        shift = self.rcv_wscale  # the window field: free buffer, scaled, at most 16 bits
-        window = (self.config.rcv_buffer - len(self._unread)) >> shift
-        if window > 0xFFFF:
-            window = 0xFFFF
-        self._last_adv = window << shift
+        window = self._window_field()
         out = self._out
         local_port, remote_port, rcv_nxt = self.local_port, self.remote_port, self.rcv_nxt
         for payload in self._sndbuf.slices(off, mss, count):
