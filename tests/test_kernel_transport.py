@@ -21,6 +21,7 @@ import socket
 import stat
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -106,6 +107,15 @@ async def _execute(port: int, token: str, kernel_id: str, code: str) -> tuple[st
         ws.close()
 
 
+def _answers(port: int, token: str) -> bool:
+    """Whether the server on ``port`` answers its status request yet."""
+    try:
+        _api(port, token, "GET", "/api/status")
+    except urllib.error.URLError:
+        return False
+    return True
+
+
 def _api(port: int, token: str, method: str, path: str, body: object | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
@@ -143,6 +153,11 @@ def test_make_lab_starts_kernels_on_unix_sockets_in_a_private_runtime_folder(tmp
             assert time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.2)
         port = int(found.group(1))
+        # jupyter_server prints its URL, then binds the port once its event loop runs.
+        while not _answers(port, token):
+            assert make.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
         # What a newcomer gets: the course's first notebook (JupyterLab serves its folder).
         opened = _api(port, token, "GET", "/api/contents/00-start-here.ipynb?content=0")
         assert opened["type"] == "notebook"
