@@ -32,7 +32,7 @@ def _grading() -> None:
     import nbformat
     from nbclient import NotebookClient
 
-    from tcpedu.teach.grade import default_jobs, grade_directory
+    from tcpedu.teach.grade import default_jobs, grade_directory, kernel_manager
 
     source = json.loads((ROOT / "course/labs/01-handshake/instructor/solution.ipynb").read_text())
     for cell in source["cells"]:
@@ -44,8 +44,8 @@ def _grading() -> None:
             Path(folder, f"s{n}.ipynb").write_text(json.dumps(source), encoding="utf-8")
         begin = time.perf_counter()
         nb = nbformat.reads(json.dumps(source), as_version=4)
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": folder}}).execute()
+        NotebookClient(nb, km=kernel_manager(folder), timeout=120,  # on Unix sockets, as grade's
+                       resources={"metadata": {"path": folder}}).execute(cleanup_kc=True)
         plain = time.perf_counter() - begin
         begin = time.perf_counter()
         unconfined = grade_directory(folder, timeout=120, jobs=1, sandboxed=False)

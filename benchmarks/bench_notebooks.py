@@ -22,6 +22,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,26 +42,30 @@ def profile_notebook(path: Path) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
+    from tcpedu.teach.grade import kernel_manager
+
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
     cells = []
-    with client.setup_kernel():
-        pid = client.km.provisioner.process.pid
-        ready = time.perf_counter()
-        started_cpu = cpu = _cpu_seconds(pid)
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            t = time.perf_counter()
-            client.execute_cell(cell, index)
-            now = _cpu_seconds(pid)
-            first_line = next((ln for ln in cell.source.splitlines() if ln.strip()
-                               and not ln.startswith(("%", "#"))), "")
-            cells.append((time.perf_counter() - t, now - cpu, first_line[:48]))
-            cpu = now
-    return {"total": time.perf_counter() - start, "start": ready - start,
+    with tempfile.TemporaryDirectory(prefix="tcpedu-bench-") as sockets:  # as nbval's kernels
+        client = NotebookClient(nb, km=kernel_manager(sockets), timeout=300,
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        with client.setup_kernel(cleanup_kc=True):  # the manager is ours: shut it down
+            pid = client.km.provisioner.process.pid
+            ready = time.perf_counter()
+            started_cpu = cpu = _cpu_seconds(pid)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                t = time.perf_counter()
+                client.execute_cell(cell, index)
+                now = _cpu_seconds(pid)
+                first_line = next((ln for ln in cell.source.splitlines() if ln.strip()
+                                   and not ln.startswith(("%", "#"))), "")
+                cells.append((time.perf_counter() - t, now - cpu, first_line[:48]))
+                cpu = now
+            total = time.perf_counter() - start  # the kernel's shutdown is not the notebook's
+    return {"total": total, "start": ready - start,
             "start_cpu": started_cpu, "cpu": cpu, "cells": cells}
 
 
