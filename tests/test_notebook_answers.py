@@ -74,7 +74,7 @@ def _run_and_answer(client: NotebookClient, nb: nbformat.NotebookNode,
                     answers: dict[str, tuple[str, str, str]],
                     found: dict[str, dict[str, str]]) -> None:
     """Run ``nb`` in ``client``'s kernel; each exercise cell three times (stored, wrong, right)."""
-    with client.setup_kernel():
+    with client.setup_kernel(cleanup_kc=True):  # its manager is ours: shut the kernel down
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
