@@ -86,15 +86,22 @@ class _Blaster:
         pass
 
 
-def _network_core(count: int) -> tuple[float, float]:
-    """Segment events per wall- and per CPU-second of the network alone (null endpoints) sending
-    ``count`` full-sized segments over the transfer's link."""
+def null_network(count: int) -> Network:
+    """The network with null endpoints, ready to send ``count`` full-sized segments (built
+    already) over the transfer's link."""
     segments = [Segment(40000, 80, seq=i * 1460, ack=1, flags="A", payload=b"x" * 1460)
                 for i in range(count)]
     net = Network(snapshots=False, seed=1, **LINK)
     net.add_endpoint("client", _Blaster("client", 40000, segments), "10.0.0.1")
     net.add_endpoint("server", _Blaster("server", 80, []), "10.0.0.2")
     net.at(0.0, "client", "send", b"")
+    return net
+
+
+def _network_core(count: int) -> tuple[float, float]:
+    """Segment events per wall- and per CPU-second of the network alone (null endpoints) sending
+    ``count`` full-sized segments over the transfer's link."""
+    net = null_network(count)
     start, cpu = time.perf_counter(), time.process_time()
     trace = net.run()
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
