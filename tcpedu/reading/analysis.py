@@ -318,7 +318,13 @@ class Analyzer:
              wscale: int | None) -> Result:
         """Analyse one segment. ``key`` is ``(src, sport, dst, dport)``;
         ``src``/``dst`` are text or packed addresses; ``wscale`` is the SYN's window-scale
-        shift (None if absent). Returns a :data:`Result`."""
+        shift (None if absent). Returns a :data:`Result`.
+
+        A documented hot path (once per segment of a capture), one straight run in Wireshark's
+        order: find the conversation (a SYN reusing its ports with another ISN starts a new
+        one), tag the segment from what both flows saw before (``tcp_analyze_sequence_number``),
+        remember what the segments to come are compared with, then follow the endpoints'
+        states. Split into a call per part, it read the same and ran ~10 % slower."""
         found = self._by_key.get(key)
         tags = 0
         if found is None:
