@@ -24,14 +24,7 @@ from ._common import (
     SYNCHRONIZED_STATES,
     TEXT_STATES,
 )
-from .events import (
-    ChallengeAckSent,
-    ConnectionReset,
-    DataReceived,
-    PeerClosed,
-    SegmentIgnored,
-    TimerArmed,
-)
+from .events import ChallengeAckSent, ConnectionReset, DataReceived, PeerClosed, SegmentIgnored
 from .fastinit import maker
 from .receive_buffer import ReassemblyQueue
 from .segment import Flags, Segment
@@ -42,7 +35,6 @@ from .states import State, Trigger
 OUT_OF_WINDOW_ACK_INTERVAL = 0.5
 
 _data_received = maker(DataReceived)  # once per in-order data segment
-_timer_armed = maker(TimerArmed)  # once per new ACK (rto) or every second data segment
 
 #: The control bits that take a segment off the data receiver's common path (ACK must be set).
 _CONTROL = SYN | RST | FIN | ACK
@@ -338,12 +330,7 @@ class Arrivals:
             self.rcv_nxt = q.rcv_nxt  # type: ignore[union-attr]
             self.bytes_delivered += len(payload)
             self._events.append(_data_received(payload))
-            self._unacked_segs = unacked = self._unacked_segs + 1
-            if fin_now or unacked >= 2 or cfg.delayed_ack is None:
-                self._ack_now = True
-            else:  # none is armed (see _accept_text); _arm, inline
-                deadline = self._timers["delayed-ack"] = now + cfg.delayed_ack
-                self._events.append(_timer_armed("delayed-ack", deadline))
+            self._owe_ack(now, fin_now)
         if fin_now:
             self._text_and_fin_after(now, self.state, True, False)
 
@@ -514,9 +501,8 @@ class Arrivals:
             self._sack_recovery(now)
         if snd_max == ack:
             self._cancel("rto")
-        else:  # RFC 6298 §5.3 (_arm, inline)
-            deadline = self._timers["rto"] = now + self.rtt.rto
-            self._events.append(_timer_armed("rto", deadline))
+        else:
+            self._arm("rto", now + self.rtt.rto)  # RFC 6298 §5.3
 
     def _on_dup_ack(self, now: float) -> None:
         una = self.snd_una
@@ -553,15 +539,20 @@ class Arrivals:
         else:  # _deliver's common case, inline
             self.bytes_delivered += len(data)
             self._events.append(_data_received(data))
-        self._unacked_segs = unacked = self._unacked_segs + 1
-        if had_gap or q.ooo_bytes or fin_now or unacked >= 2 or cfg.delayed_ack is None:
-            self._ack_now = True  # gap filled, still out of order, FIN, or every second segment
-        else:
-            # The first segment not acknowledged: no delayed-ACK timer is armed (one is armed
-            # only for such a segment, here or in _next_text, and the ACK that resets the count
-            # cancels it; see _emit).
-            self._arm("delayed-ack", now + cfg.delayed_ack)
+        self._owe_ack(now, bool(had_gap or q.ooo_bytes or fin_now))  # gap filled, out of order, FIN
         return fin_now
+
+    def _owe_ack(self, now: float, at_once: bool) -> None:
+        """One more segment of text taken: ACK it at once if ``at_once``, else every second
+        segment, else when the delayed-ACK timer fires (§3.8.6.3). The timer is armed only for
+        the first segment not acknowledged, so none is armed here yet: the ACK that resets the
+        count cancels it (``Sending._ack_sent``)."""
+        self._unacked_segs = unacked = self._unacked_segs + 1
+        delayed_ack = self.config.delayed_ack
+        if at_once or unacked >= 2 or delayed_ack is None:
+            self._ack_now = True
+        else:
+            self._arm("delayed-ack", now + delayed_ack)
 
     def _deliver(self, now: float, data: bytes) -> None:
         if self.reading_paused or self.config.app_read_rate:

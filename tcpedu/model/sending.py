@@ -66,11 +66,7 @@ class Sending:
         window = self._window_field()
         self._out.append(_segment(self.local_port, self.remote_port, seq, self.rcv_nxt, flags,
                                   window, options, payload, 0))
-        self._ack_now = False  # _ack_sent, inline
-        if self._unacked_segs:
-            self._unacked_segs = 0
-            if "delayed-ack" in self._timers:
-                self._cancel("delayed-ack")
+        self._ack_sent()
 
     def _send_syn(self, now: float, ack: bool) -> None:
         """Send (or resend) our SYN or SYN,ACK; its window is never scaled (RFC 7323 §2.2)."""
