@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tcpedu.errors import SegmentError
 from tcpedu.model.endpoint import Config, Endpoint
 from tcpedu.model.events import DataReceived, StateChange, TimerArmed, TimerCancelled
-from tcpedu.model.fastinit import maker, maker_from
+from tcpedu.model.fastinit import maker
 from tcpedu.model.flags import Flags
 from tcpedu.model.segment import Options, Segment
 from tcpedu.model.send_buffer import SendBuffer
@@ -56,14 +56,6 @@ def test_maker_builds_an_equal_frozen_instance_of_the_class(cls: type, values: t
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(made, name, values[0])
     assert dataclasses.replace(made) == built
-
-
-def test_maker_from_spreads_the_tail_tuple() -> None:
-    values = VALUES[1][1]  # a SegmentSent's
-    made = maker_from(SegmentSent, 2)(values[0], values[1], values[2:])
-    assert type(made) is SegmentSent and made == SegmentSent(*values)
-    with pytest.raises(ValueError):
-        maker_from(SegmentSent, 2)(values[0], values[1], values[2:-1])
 
 
 def test_a_snapshot_built_from_the_network_tuple_is_the_snapshot() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, fields
 from typing import Any, TypeVar
 
-__all__ = ["maker", "maker_from", "quick_init"]
+__all__ = ["maker", "quick_init"]
 
 _C = TypeVar("_C", bound=type)
 _T = TypeVar("_T")
@@ -79,16 +79,3 @@ def maker(cls: type[_T]) -> Callable[..., _T]:
     make = _factory(cls, "make", names, [f"o.{name} = {name}" for name in names])
     make.__qualname__ = f"maker({cls.__qualname__})"
     return make
-
-
-def maker_from(cls: type[_T], lead: int) -> Callable[..., _T]:
-    """Like :func:`maker`, for a class whose fields after the first ``lead`` come as one tuple:
-    ``maker_from(C, 2)(a, b, rest)`` equals ``C(a, b, *rest)`` (``rest`` must hold exactly the
-    other fields, in order), without spreading the tuple into a call."""
-    names = [f.name for f in fields(cls)]
-    head, tail = names[:lead], names[lead:]
-    stores = [f"o.{name} = {name}" for name in head]
-    stores.append(f"({', '.join('o.' + name for name in tail)},) = rest")
-    make_from = _factory(cls, "make_from", [*head, "rest"], stores)
-    make_from.__qualname__ = f"maker_from({cls.__qualname__}, {lead})"
-    return make_from
